@@ -1,0 +1,113 @@
+"""The one module that knows the stage order: load -> resolve -> render -> write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import urls as paths
+from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
+from generator.graph import build_graph
+from generator.load import load_content
+from generator.markdown import Linker, render_article, render_notes
+from generator.model import RenderedArticle, Site
+from generator.pages import plan_pages
+from generator.resolve import resolve
+from generator.templates import make_environment, render_template, template_problem
+from generator.text import name_key
+from generator.urls import Urls
+from generator.write import SiteWriter, check_output_dir
+
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path = Path("content")
+    out: Path = Path("site")
+    templates: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    articles: int
+    entities: int
+    seconds: float
+    diagnostics: list[Diagnostic]
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site into options.out; raise ContentError (nothing written) or UsageError."""
+    started = time.perf_counter()
+    templates = find_templates(options.templates)
+    if not options.content.is_dir():
+        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
+    check_output_dir(options.out, [options.content, templates])
+    diagnostics = Diagnostics()
+    site = load_and_resolve(options, diagnostics)
+    rendered = {article.slug: render_article(article.body, linker_for(site, article.slug)) for article in site.articles}
+    notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
+    graph = build_graph(site, rendered)
+    pages = plan_pages(site, rendered, graph, notes, Urls(site.config.base_url))
+    env = make_environment(templates, site.config)
+    try:
+        with SiteWriter(options.out) as writer:
+            for page in pages:
+                writer.write(paths.Urls.file_for(page.path), page.data if page.template is None else render_template(env, page.template, page.context))
+            for source in sorted((templates / "assets").rglob("*")):
+                if source.is_file():
+                    writer.copy("assets/" + source.relative_to(templates / "assets").as_posix(), source)
+            for source in site.static_files:
+                writer.copy(source.relative_to(site.root / "static").as_posix(), source)
+    except Exception as exc:
+        problem = template_problem(exc, templates)
+        if problem is None:
+            raise
+        raise ContentError([problem]) from None
+    return BuildResult(
+        pages=sum(1 for page in pages if page.path.endswith("/")),
+        articles=len(site.articles),
+        entities=len(site.entities),
+        seconds=time.perf_counter() - started,
+        diagnostics=diagnostics.sorted(),
+    )
+
+
+def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
+    content = load_content(options.content, diagnostics, options.base_url, options.drafts)
+    site = resolve(content, diagnostics)
+    if options.strict:
+        diagnostics.apply_strict()
+    if diagnostics.errors:
+        raise ContentError(diagnostics.sorted())
+    return site
+
+
+def linker_for(site: Site, slug: str | None = None) -> Linker:
+    """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names."""
+    urls = Urls(site.config.base_url)
+    names: dict[str, str] = {}
+    for entity_id in site.article_entities.get(slug, ()) if slug else ():
+        entity = site.entities[entity_id]
+        for name in (entity.name, *entity.aliases):
+            names.setdefault(name, entity_id)
+    return Linker(
+        resolve=lambda text: site.lookup.get(name_key(text)),
+        url=lambda entity_id: urls.url(paths.entity(entity_id)),
+        names=names,
+        mode=site.config.autolink,
+    )
+
+
+def find_templates(explicit: Path | None) -> Path:
+    for candidate in (explicit, Path("templates"), BUNDLED_TEMPLATES):
+        if candidate is not None and (candidate / "base.html").is_file():
+            return candidate
+        if candidate is explicit and explicit is not None:
+            raise UsageError(f"--templates {explicit} has no base.html; point it at a templates directory")
+    raise UsageError(f"no templates found (looked in ./templates and {BUNDLED_TEMPLATES}); pass --templates DIR")

@@ -1,0 +1,88 @@
+"""content/site.yml -> SiteConfig, with every default in one table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from generator.errors import Diagnostics
+from generator.frontmatter import Document, Fields, FrontMatterError, parse_yaml
+from generator.model import AUTOLINK_MODES, SiteConfig
+
+DEFAULTS = {"description": "", "language": "en", "base_url": "/", "autolink": "first", "per_page": 50}
+KEYS = ("title", *DEFAULTS)
+LANGUAGE_PATTERN = r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*"
+
+
+def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = None) -> SiteConfig:
+    """Read site.yml; `base_url` (from the command line) overrides the file's."""
+    if not path.is_file():
+        diagnostics.error(path, 0, "site.yml is missing: create it with at least 'title: ...'")
+        return SiteConfig(title="")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data, lines, items = parse_yaml(text, first_line=1, source=text.split("\n"))
+    except FrontMatterError as exc:
+        diagnostics.error(path, exc.line, exc.message, exc.source_line)
+        return SiteConfig(title="")
+    fields = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
+    fields.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
+    config = SiteConfig(
+        title=fields.text("title", required=True),
+        description=fields.text("description", default=DEFAULTS["description"]),
+        language=fields.text("language", default=DEFAULTS["language"]),
+        base_url=normalize_base_url(fields.text("base_url", default=DEFAULTS["base_url"])),
+        autolink=fields.text("autolink", default=DEFAULTS["autolink"]),
+        per_page=_per_page(data.get("per_page", DEFAULTS["per_page"]), fields, diagnostics, path),
+    )
+    _check(config, fields, diagnostics, path)
+    if base_url is not None:
+        config = _with_base_url(config, base_url, diagnostics)
+    return config
+
+
+def normalize_base_url(url: str) -> str:
+    """Every base URL ends with '/'; a bare path starts with one."""
+    url = url.strip() or "/"
+    if not urlsplit(url).scheme and not url.startswith("/"):
+        url = "/" + url
+    return url if url.endswith("/") else url + "/"
+
+
+def base_url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme and (parts.scheme not in ("http", "https") or not parts.netloc):
+        return f"base_url '{url}' must be an http(s) address such as https://user.github.io/archive/, or a path such as /archive/"
+    if parts.query or parts.fragment:
+        return f"base_url '{url}' must not have a query or fragment"
+    return None
+
+
+def _with_base_url(config: SiteConfig, url: str, diagnostics: Diagnostics) -> SiteConfig:
+    url = normalize_base_url(url)
+    problem = base_url_problem(url)
+    if problem:
+        diagnostics.error("--base-url", 0, problem)
+        return config
+    return replace(config, base_url=url)
+
+
+def _per_page(value: object, fields: Fields, diagnostics: Diagnostics, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        diagnostics.error(path, fields.line("per_page"), "'per_page' must be a whole number of at least 1")
+        return int(DEFAULTS["per_page"])  # type: ignore[call-overload]
+    return value
+
+
+def _check(config: SiteConfig, fields: Fields, diagnostics: Diagnostics, path: Path) -> None:
+    if config.autolink not in AUTOLINK_MODES:
+        diagnostics.error(
+            path, fields.line("autolink"), f"'autolink' must be one of {', '.join(AUTOLINK_MODES)}, not '{config.autolink}'"
+        )
+    if not re.fullmatch(LANGUAGE_PATTERN, config.language):
+        diagnostics.error(path, fields.line("language"), f"'language' must be a BCP 47 code such as 'it' or 'en', not '{config.language}'")
+    problem = base_url_problem(config.base_url)
+    if problem:
+        diagnostics.error(path, fields.line("base_url"), problem)

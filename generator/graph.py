@@ -1,0 +1,103 @@
+"""Indexes built once over the whole archive: backlinks, co-mentions, counts, tags, related."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from generator.model import Article, Mention, RenderedArticle, Site
+from generator.text import slug_or_digest
+
+RELATED_ARTICLES = 5
+CO_MENTIONED = 24
+# An entity found in more articles than this says little about how two of them relate.
+RELATED_MAX_SHARED = 500
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    name: str
+    articles: tuple[str, ...]  # slugs, newest first
+
+
+@dataclass(frozen=True)
+class Graph:
+    entity_articles: dict[str, tuple[str, ...]]  # entity id -> article slugs, newest first
+    mentions: dict[tuple[str, str], tuple[Mention, ...]]  # (entity id, article slug) -> mentions
+    co_mentions: dict[str, tuple[tuple[str, int], ...]]  # entity id -> (other id, shared articles)
+    children: dict[str, tuple[str, ...]]  # entity id -> ids whose parent it is
+    tags: dict[str, Tag]  # tag slug -> tag
+    article_tags: dict[str, tuple[str, ...]]  # article slug -> tag slugs
+    related_articles: dict[str, tuple[str, ...]]  # article slug -> slugs, most shared entities first
+
+    def count(self, entity_id: str) -> int:
+        return len(self.entity_articles.get(entity_id, ()))
+
+
+def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
+    entity_articles: dict[str, list[str]] = defaultdict(list)
+    for article in site.articles:  # newest first, so every list is too
+        for entity_id in site.article_entities[article.slug]:
+            entity_articles[entity_id].append(article.slug)
+    mentions: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for slug, page in rendered.items():
+        for mention in page.mentions:
+            mentions[(mention.entity, slug)].append(mention)
+    children: dict[str, list[str]] = defaultdict(list)
+    for entity_id, parent in site.parents.items():
+        if parent and parent != entity_id:
+            children[parent].append(entity_id)
+    tags, article_tags = _tags(site.articles)
+    return Graph(
+        entity_articles={e: tuple(slugs) for e, slugs in entity_articles.items()},
+        mentions={key: tuple(found) for key, found in mentions.items()},
+        co_mentions=_co_mentions(site),
+        children={e: tuple(sorted(ids)) for e, ids in children.items()},
+        tags=tags,
+        article_tags=article_tags,
+        related_articles=_related_articles(site, entity_articles),
+    )
+
+
+def _co_mentions(site: Site) -> dict[str, tuple[tuple[str, int], ...]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for ids in site.article_entities.values():
+        for entity_id in ids:
+            counts[entity_id].update(other for other in ids if other != entity_id)
+    return {
+        entity_id: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:CO_MENTIONED])
+        for entity_id, counter in counts.items()
+    }
+
+
+def _related_articles(site: Site, entity_articles: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    position = {article.slug: index for index, article in enumerate(site.articles)}
+    related: dict[str, tuple[str, ...]] = {}
+    for article in site.articles:
+        shared: Counter[str] = Counter()
+        for entity_id in site.article_entities[article.slug]:
+            others = entity_articles[entity_id]
+            if len(others) <= RELATED_MAX_SHARED:
+                shared.update(others)
+        del shared[article.slug]
+        ranked = sorted(shared.items(), key=lambda item: (-item[1], position[item[0]]))
+        related[article.slug] = tuple(slug for slug, _ in ranked[:RELATED_ARTICLES])
+    return related
+
+
+def _tags(articles: tuple[Article, ...]) -> tuple[dict[str, Tag], dict[str, tuple[str, ...]]]:
+    names: dict[str, str] = {}
+    members: dict[str, list[str]] = defaultdict(list)
+    article_tags: dict[str, tuple[str, ...]] = {}
+    for article in articles:
+        slugs = []
+        for name in article.tags:
+            slug = slug_or_digest(name, "tag")
+            names.setdefault(slug, name)
+            if slug not in slugs:
+                slugs.append(slug)
+                members[slug].append(article.slug)
+        article_tags[article.slug] = tuple(slugs)
+    tags = {slug: Tag(slug, names[slug], tuple(members[slug])) for slug in sorted(names)}
+    return tags, article_tags

@@ -1,0 +1,252 @@
+"""Walk content/, read and validate every file, collect every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from generator.config import load_config
+from generator.errors import Diagnostics
+from generator.frontmatter import Document, Fields, FrontMatterError, split_document
+from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, Source
+from generator.text import is_slug, slugify
+
+ARTICLE_KEYS = (
+    "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
+    "about", "entities", "annotations", "draft",
+)  # fmt: skip
+ENTITY_KEYS = ("name", "type", "aliases", "description", "wikidata", "website", "parent", "related")
+SOURCE_KEYS = ("name", "url", "published")
+ANNOTATION_KEYS = ("quote", "prefix", "suffix", "note", "kind", "entity")
+ANNOTATION_KINDS = ("note", "fact-check", "translation", "correction", "context")
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+
+Report = Callable[[int, str], None]
+
+
+def load_content(
+    root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False
+) -> Content:
+    config = load_config(root / "site.yml", diagnostics, base_url)
+    articles = [
+        article
+        for path in markdown_files(root / "articles")
+        if (article := load_article(path, config.language, diagnostics)) is not None
+        and (drafts or not article.draft)
+    ]
+    entities = [
+        entity
+        for path in markdown_files(root / "entities")
+        if (entity := load_entity(path, diagnostics)) is not None
+    ]
+    static_root = root / "static"
+    static = tuple(sorted(p for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
+    return Content(root, config, tuple(articles), tuple(entities), static)
+
+
+def markdown_files(folder: Path) -> list[Path]:
+    """The .md files under `folder`, skipping hidden files and editors' backups."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.rglob("*.md")
+        if path.is_file() and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
+    )
+
+
+def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
+        return None
+    try:
+        return split_document(text)
+    except FrontMatterError as exc:
+        message = exc.message if exc.message.startswith(("no front", "front")) else f"front matter is {exc.message}"
+        if exc.message.startswith("must be"):
+            message = f"front matter {exc.message}"
+        diagnostics.error(path, exc.line, message, exc.source_line)
+        return None
+
+
+def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Article | None:
+    doc = read_document(path, diagnostics)
+    if doc is None:
+        return None
+    before = len(diagnostics.errors)
+    error: Report = lambda line, msg: diagnostics.error(path, line, msg)  # noqa: E731
+    fields = Fields(doc, error)
+    fields.check_keys(ARTICLE_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
+    slug = fields.text("slug") or slugify(path.stem)
+    if not is_slug(slug):
+        error(fields.line("slug"), f"'slug' must use only a-z, 0-9 and single hyphens, like '{slugify(slug) or 'my-article'}'")
+    article = Article(
+        path=path,
+        slug=slug,
+        title=fields.text("title", required=True),
+        date=_date(doc.data.get("date"), fields.line("date"), error, required=True) or dt.date.min,
+        lang=fields.text("lang", default=site_language),
+        body=doc.body,
+        body_line=doc.body_line,
+        summary=fields.text("summary") or None,
+        source=_source(doc.data.get("source"), fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),
+        authors=fields.text_list("authors"),
+        tags=fields.text_list("tags"),
+        about=_entity_refs(fields, "about", error),
+        entities=_entity_refs(fields, "entities", error),
+        annotations=_annotations(fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),
+        draft=fields.boolean("draft"),
+    )
+    return article if len(diagnostics.errors) == before else None
+
+
+def load_entity(path: Path, diagnostics: Diagnostics) -> Entity | None:
+    doc = read_document(path, diagnostics)
+    if doc is None:
+        return None
+    before = len(diagnostics.errors)
+    error: Report = lambda line, msg: diagnostics.error(path, line, msg)  # noqa: E731
+    fields = Fields(doc, error)
+    fields.check_keys(ENTITY_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
+    if not is_slug(path.stem):
+        error(1, f"the file name is the entity id and must use only a-z, 0-9 and single hyphens: rename it to '{slugify(path.stem) or 'entity'}.md'")
+    entity_type = fields.text("type", required=True)
+    if entity_type and entity_type not in ENTITY_TYPES:
+        error(fields.line("type"), f"'type' must be one of {', '.join(ENTITY_TYPES)}, not '{entity_type}'")
+    wikidata = fields.text("wikidata") or None
+    if wikidata and not re.fullmatch(r"Q[1-9][0-9]*", wikidata):
+        error(fields.line("wikidata"), f"'wikidata' must be an item id such as Q42, not '{wikidata}'")
+    website = fields.text("website") or None
+    if website and not URL_RE.fullmatch(website):
+        error(fields.line("website"), f"'website' must be an http(s) URL, not '{website}'")
+    parent = _single_ref(fields, "parent", error)
+    entity = Entity(
+        id=path.stem,
+        name=fields.text("name", required=True),
+        type=entity_type,
+        path=path,
+        aliases=fields.text_list("aliases"),
+        description=fields.text("description"),
+        wikidata=wikidata,
+        website=website,
+        parent=parent,
+        related=_entity_refs(fields, "related", error, allow_mappings=False),
+        notes=doc.body,
+        notes_line=doc.body_line,
+    )
+    return entity if len(diagnostics.errors) == before else None
+
+
+def _date(value: Any, line: int, error: Report, required: bool = False, key: str = "date") -> dt.date | None:
+    if value is None:
+        if required:
+            error(1, f"missing required key '{key}': add '{key}: YYYY-MM-DD'")
+        return None
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
+            return dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        error(line, f"'{key}' is not a real date: '{text}' ({exc})")
+        return None
+    error(line, f"'{key}' must be a date such as 2025-02-10 or an ISO 8601 date-time, not '{text}'")
+    return None
+
+
+def _ref(item: Any, line: int, key: str, error: Report, allow_mappings: bool = True) -> EntityRef | None:
+    if isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip():
+        return EntityRef(str(item).strip(), line)
+    if allow_mappings and isinstance(item, dict):
+        unknown = sorted(set(map(str, item)) - {"name", "type"})
+        name, entity_type = item.get("name"), item.get("type")
+        if unknown or not isinstance(name, str) or not name.strip():
+            error(line, f"an entry of '{key}' written as a mapping needs 'name' (and may have 'type'), as in {{name: Acme, type: organization}}")
+            return None
+        if entity_type is not None and entity_type not in ENTITY_TYPES:
+            error(line, f"'type' must be one of {', '.join(ENTITY_TYPES)}, not '{entity_type}'")
+            return None
+        return EntityRef(name.strip(), line, entity_type)
+    shape = "an entity id or name, or {name, type}" if allow_mappings else "an entity id"
+    error(line, f"each entry of '{key}' must be {shape}")
+    return None
+
+
+def _single_ref(fields: Fields, key: str, error: Report) -> EntityRef | None:
+    value = fields.doc.data.get(key)
+    return None if value is None else _ref(value, fields.line(key), key, error, allow_mappings=False)
+
+
+def _entity_refs(fields: Fields, key: str, error: Report, allow_mappings: bool = True) -> tuple[EntityRef, ...]:
+    value = fields.doc.data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        error(fields.line(key), f"'{key}' must be a list of entity ids or names")
+        return ()
+    refs = (_ref(item, fields.line(key, i), key, error, allow_mappings) for i, item in enumerate(value))
+    return tuple(ref for ref in refs if ref is not None)
+
+
+def _source(value: Any, fields: Fields, error: Report, warn: Report) -> Source | None:
+    if value is None:
+        return None
+    line = fields.line("source")
+    if not isinstance(value, dict):
+        error(line, "'source' must be a mapping with 'name', 'url' and 'published'")
+        return None
+    for key in value:
+        if key not in SOURCE_KEYS:
+            warn(line, f"unknown key 'source.{key}' is ignored; known keys: {', '.join(SOURCE_KEYS)}")
+    name, url = value.get("name"), value.get("url")
+    if name is not None and not isinstance(name, str):
+        error(line, "'source.name' must be text")
+        name = None
+    if url is not None and (not isinstance(url, str) or not URL_RE.fullmatch(url.strip())):
+        error(line, f"'source.url' must be an http(s) URL, not '{url}'")
+        url = None
+    published = _date(value.get("published"), line, error, key="source.published")
+    return Source(name, url.strip() if url else None, published)
+
+
+def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotation, ...]:
+    value = fields.doc.data.get("annotations")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        error(fields.line("annotations"), "'annotations' must be a list of mappings with 'quote' and 'note'")
+        return ()
+    annotations = []
+    for index, item in enumerate(value):
+        line = fields.line("annotations", index)
+        if not isinstance(item, dict):
+            error(line, "each annotation must be a mapping with 'quote' and 'note'")
+            continue
+        for key in item:
+            if key not in ANNOTATION_KEYS:
+                warn(line, f"unknown annotation key '{key}' is ignored; known keys: {', '.join(ANNOTATION_KEYS)}")
+        texts = {key: item.get(key) for key in ("quote", "note", "prefix", "suffix", "kind")}
+        bad = [key for key, text in texts.items() if text is not None and not isinstance(text, str)]
+        if bad:
+            error(line, f"annotation '{bad[0]}' must be text; put it in quotes")
+            continue
+        if not texts["quote"] or not texts["note"]:
+            missing = "quote" if not texts["quote"] else "note"
+            error(line, f"annotation is missing '{missing}': give the exact passage as 'quote' and the text as 'note'")
+            continue
+        kind = texts["kind"] or "note"
+        if kind not in ANNOTATION_KINDS:
+            error(line, f"annotation 'kind' must be one of {', '.join(ANNOTATION_KINDS)}, not '{kind}'")
+            continue
+        entity = _ref(item["entity"], line, "entity", error, allow_mappings=False) if item.get("entity") else None
+        annotations.append(
+            Annotation(texts["quote"], texts["note"], line, kind, texts["prefix"] or "", texts["suffix"] or "", entity)
+        )
+    return tuple(annotations)

@@ -1,0 +1,145 @@
+"""The data that flows through the pipeline: frozen, typed, complete when made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
+AUTOLINK_MODES = ("first", "all", "none")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    description: str = ""
+    language: str = "en"
+    base_url: str = "/"
+    autolink: str = "first"
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """An entity as an article names it: an id, a name or an alias (and a type for stubs)."""
+
+    text: str
+    line: int
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Annotation:
+    quote: str
+    note: str
+    line: int
+    kind: str = "note"
+    prefix: str = ""
+    suffix: str = ""
+    entity: EntityRef | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    path: Path
+    slug: str
+    title: str
+    date: dt.date | dt.datetime
+    lang: str
+    body: str
+    body_line: int  # file line of the body's first line
+    summary: str | None = None
+    source: Source | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    about: tuple[EntityRef, ...] = ()
+    entities: tuple[EntityRef, ...] = ()
+    annotations: tuple[Annotation, ...] = ()
+    draft: bool = False
+
+    @property
+    def day(self) -> dt.date:
+        return self.date.date() if isinstance(self.date, dt.datetime) else self.date
+
+    @property
+    def moment(self) -> dt.datetime:
+        """The date as a naive UTC date-time, so that dates and date-times sort together."""
+        if not isinstance(self.date, dt.datetime):
+            return dt.datetime.combine(self.date, dt.time())
+        if self.date.tzinfo is None:
+            return self.date
+        return self.date.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    path: Path | None  # None for a stub: referenced by an article but without a file
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    wikidata: str | None = None
+    website: str | None = None
+    parent: EntityRef | None = None
+    related: tuple[EntityRef, ...] = ()
+    notes: str = ""
+    notes_line: int = 1
+
+    @property
+    def is_stub(self) -> bool:
+        return self.path is None
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from the content directory, validated but not yet cross-referenced."""
+
+    root: Path
+    config: SiteConfig
+    articles: tuple[Article, ...]
+    entities: tuple[Entity, ...]
+    static_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Site:
+    """The content with every reference resolved to an entity id."""
+
+    root: Path
+    config: SiteConfig
+    articles: tuple[Article, ...]  # newest first
+    entities: dict[str, Entity]
+    article_entities: dict[str, tuple[str, ...]]  # slug -> entity ids, in order of first reference
+    article_about: dict[str, tuple[str, ...]]
+    parents: dict[str, str | None]  # entity id -> parent id
+    related: dict[str, tuple[str, ...]]  # entity id -> related ids
+    lookup: dict[str, str] = field(repr=False)  # normalised id/name/alias -> entity id
+    static_files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One mention of an entity in an article body, with the sentence around it."""
+
+    entity: str
+    anchor: str  # fragment id of the mention's link in the article page
+    sentence: str
+    start: int  # the mention's span inside `sentence`
+    end: int
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    html: str
+    mentions: tuple[Mention, ...]
+    summary: str
+    headings: tuple[tuple[str, str], ...] = ()  # (anchor, text)

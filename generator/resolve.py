@@ -1,0 +1,147 @@
+"""Turn every entity reference into an entity id: by id, name or alias; stubs for the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator.errors import Diagnostics
+from generator.model import Article, Content, Entity, EntityRef, Site
+from generator.text import MENTION_RE, name_key, slug_or_digest
+
+
+def resolve(content: Content, diagnostics: Diagnostics) -> Site:
+    entities = _unique_entities(content.entities, diagnostics)
+    lookup = build_lookup(entities.values())
+    resolver = _Resolver(entities, lookup, diagnostics)
+    articles = newest_first(content.articles)
+    _check_unique_slugs(articles, diagnostics)
+    article_entities: dict[str, tuple[str, ...]] = {}
+    article_about: dict[str, tuple[str, ...]] = {}
+    for article in articles:
+        about = resolver.ids(article.path, article.about)
+        refs = [*article.entities, *article.about, *body_refs(article)]
+        refs += [note.entity for note in article.annotations if note.entity is not None]
+        article_entities[article.slug] = tuple(dict.fromkeys(resolver.ids(article.path, refs)))
+        article_about[article.slug] = tuple(dict.fromkeys(about))
+    parents: dict[str, str | None] = {}
+    related: dict[str, tuple[str, ...]] = {}
+    for entity in list(entities.values()):
+        if entity.path is None:
+            continue
+        parents[entity.id] = resolver.ids(entity.path, [entity.parent])[0] if entity.parent else None
+        related[entity.id] = tuple(dict.fromkeys(i for i in resolver.ids(entity.path, entity.related) if i != entity.id))
+    for entity_id in resolver.entities:
+        parents.setdefault(entity_id, None)
+        related.setdefault(entity_id, ())
+    return Site(
+        root=content.root,
+        config=content.config,
+        articles=tuple(articles),
+        entities=dict(sorted(resolver.entities.items())),
+        article_entities=article_entities,
+        article_about=article_about,
+        parents=parents,
+        related=related,
+        lookup=resolver.lookup,
+        static_files=content.static_files,
+    )
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    by_slug = sorted(articles, key=lambda a: a.slug)
+    return sorted(by_slug, key=lambda a: a.moment, reverse=True)  # stable: same date -> by slug
+
+
+def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:
+    """Normalised id, name and alias -> entity id; ids win over names, names over aliases."""
+    ordered = sorted(entities, key=lambda e: e.id)
+    lookup: dict[str, str] = {}
+    for pick in (lambda e: [e.id], lambda e: [e.name], lambda e: list(e.aliases)):
+        for entity in ordered:
+            for text in pick(entity):
+                lookup.setdefault(name_key(text), entity.id)
+    return lookup
+
+
+def body_refs(article: Article) -> list[EntityRef]:
+    """The [[...]] mentions of a body, with their file lines."""
+    refs = []
+    line, position = article.body_line, 0
+    for match in MENTION_RE.finditer(article.body):
+        line += article.body.count("\n", position, match.start())
+        position = match.start()
+        refs.append(EntityRef(match.group(1).strip(), line))
+    return refs
+
+
+def stub_id(text: str) -> str:
+    return slug_or_digest(text, "entity")
+
+
+class _Resolver:
+    def __init__(self, entities: dict[str, Entity], lookup: dict[str, str], diagnostics: Diagnostics) -> None:
+        self.entities = dict(entities)
+        self.lookup = dict(lookup)
+        self.diagnostics = diagnostics
+
+    def ids(self, path: Path, refs: Iterable[EntityRef | None]) -> list[str]:
+        return [self.resolve(path, ref) for ref in refs if ref is not None]
+
+    def resolve(self, path: Path, ref: EntityRef) -> str:
+        found = self.lookup.get(name_key(ref.text))
+        if found is None and stub_id(ref.text) in self.entities:
+            found = stub_id(ref.text)
+            self.lookup[name_key(ref.text)] = found  # so that the body's [[...]] finds it too
+        if found is not None:
+            return found
+        entity_id = stub_id(ref.text)
+        self.entities[entity_id] = Entity(id=entity_id, name=ref.text, type=ref.type or "topic", path=None)
+        self.lookup[name_key(ref.text)] = entity_id
+        self.diagnostics.warning(
+            path,
+            ref.line,
+            f"unknown entity '{ref.text}': it gets a stub page; "
+            f"create content/entities/{entity_id}.md to describe it, or fix the reference",
+        )
+        return entity_id
+
+
+def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> dict[str, Entity]:
+    by_key: dict[str, Entity] = {}
+    for entity in entities:
+        key = name_key(entity.id)
+        if key in by_key:
+            other = by_key[key]
+            diagnostics.error(
+                entity.path or "",
+                1,
+                f"entity id '{entity.id}' is also the id of {_shown(other.path, diagnostics)}: "
+                f"both would write entities/{entity.id}/; rename one of the files",
+            )
+            continue
+        by_key[key] = entity
+    return {entity.id: entity for entity in by_key.values()}
+
+
+def _check_unique_slugs(articles: list[Article], diagnostics: Diagnostics) -> None:
+    seen: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: str(a.path)):
+        key = name_key(article.slug)
+        if key in seen:
+            other = seen[key]
+            diagnostics.error(
+                article.path,
+                1,
+                f"slug '{article.slug}' is also the slug of {_shown(other.path, diagnostics)}: "
+                f"both would write articles/{article.slug}/; give one of them another 'slug'",
+            )
+        else:
+            seen[key] = article
+
+
+def _shown(path: Path | None, diagnostics: Diagnostics) -> str:
+    if path is None:
+        return "a stub entity"
+    root = diagnostics.root
+    return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)

@@ -1,0 +1,82 @@
+"""Text helpers shared by every stage: slugs, name keys, whitespace, sentences."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from slugify import slugify as _slugify
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SPACE_RE = re.compile(r"\s+")
+# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by white space.
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'»”’)\]]*\s+")
+SNIPPET_MAX = 280
+# [[target]] or [[target|shown text]]: an entity mention written in an article body.
+MENTION_RE = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
+
+
+def slugify(text: str) -> str:
+    """ASCII slug: lowercase, accents dropped, every other run of characters a hyphen."""
+    return _slugify(text, lowercase=True)
+
+
+def slug_or_digest(text: str, prefix: str) -> str:
+    """A slug, or for text with no Latin letters or digits (e.g. only CJK) a stable digest."""
+    return slugify(text) or f"{prefix}-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def is_slug(text: str) -> bool:
+    return SLUG_RE.fullmatch(text) is not None
+
+
+def name_key(text: str) -> str:
+    """The key under which ids, names and aliases match: case, accents and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold_space(stripped).casefold()
+
+
+def fold_space(text: str) -> str:
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC with white-space runs folded: the form passages are matched in."""
+    return _SPACE_RE.sub(" ", unicodedata.normalize("NFC", text))
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The sentence of `text` that holds text[start:end], and the span's place inside it."""
+    begin = 0
+    for match in _SENTENCE_END_RE.finditer(text, 0, start):
+        begin = match.end()
+    stop = len(text)
+    match = _SENTENCE_END_RE.search(text, end)
+    if match:
+        stop = match.start() + len(match.group().rstrip())
+    sentence, start, end = text[begin:stop], start - begin, end - begin
+    return _clip(sentence, start, end)
+
+
+def _clip(sentence: str, start: int, end: int) -> tuple[str, int, int]:
+    """Trim an over-long sentence to a window around the span, marking cuts with '…'."""
+    if len(sentence) <= SNIPPET_MAX:
+        return sentence, start, end
+    room = max(0, (SNIPPET_MAX - (end - start)) // 2)
+    left, right = max(0, start - room), min(len(sentence), end + room)
+    left = _word_boundary(sentence, left, forward=True) if left else 0
+    right = _word_boundary(sentence, right, forward=False) if right < len(sentence) else right
+    piece = sentence[left:right]
+    prefix = "… " if left else ""
+    suffix = " …" if right < len(sentence) else ""
+    shift = len(prefix) - left
+    return prefix + piece + suffix, start + shift, end + shift
+
+
+def _word_boundary(text: str, index: int, forward: bool) -> int:
+    space = text.find(" ", index) if forward else text.rfind(" ", 0, index)
+    if space == -1:
+        return index
+    return space + 1 if forward else space

@@ -1,0 +1,74 @@
+"""The URL scheme in one place: every page's path, the base_url prefix, URL -> output file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Site paths are relative to the site root ('articles/x/'); URLs carry the base path."""
+
+    base_url: str  # normalised: ends with '/'
+
+    @property
+    def base_path(self) -> str:
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str | None:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+    def url(self, path: str) -> str:
+        """Root-relative URL of a site path: works at any depth, including from 404.html."""
+        return self.base_path + quote(path, safe="/#:@!$&'()*+,;=-._~")
+
+    def absolute(self, path: str) -> str | None:
+        origin = self.origin
+        return origin + self.url(path) if origin else None
+
+    @staticmethod
+    def file_for(path: str) -> str:
+        """The output file that serves a site path: pretty URLs are directories."""
+        return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def paged(path: str, page: int) -> str:
+    return path if page == 1 else f"{path}page/{page}/"
+
+
+def home(page: int = 1) -> str:
+    return paged("", page)
+
+
+def article(slug: str) -> str:
+    return f"articles/{slug}/"
+
+
+def entities() -> str:
+    return "entities/"
+
+
+def entity(entity_id: str, page: int = 1) -> str:
+    return paged(f"entities/{entity_id}/", page)
+
+
+def entity_feed(entity_id: str) -> str:
+    return f"entities/{entity_id}/feed.xml"
+
+
+def tags() -> str:
+    return "tags/"
+
+
+def tag(slug: str, page: int = 1) -> str:
+    return paged(f"tags/{slug}/", page)
+
+
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+NOT_FOUND = "404.html"
+STYLESHEET = "assets/style.css"

@@ -1,0 +1,84 @@
+"""Owns the output directory: one writer per path, nothing outside it, swapped in whole."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from generator.errors import UsageError
+
+MARKER = ".rassegna"
+MARKER_TEXT = "This directory was built by rassegna; `rassegna build` replaces it and `rassegna clean` removes it.\n"
+
+
+def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
+    """Refuse an output directory that is, contains or lies inside a source directory."""
+    target = out.resolve()
+    if target == target.parent:
+        raise UsageError(f"--out {out} is the file-system root; choose a directory such as 'site'")
+    for source in protected:
+        source = source.resolve()
+        if target == source or target in source.parents or source in target.parents:
+            raise UsageError(
+                f"--out {out} overlaps the source directory {source}: "
+                "the build replaces --out whole, so it must be a separate directory such as 'site'"
+            )
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {out} is a file, not a directory")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
+        raise UsageError(
+            f"--out {out} is a directory that rassegna did not build (no {MARKER} file in it): "
+            "the build would replace it; remove it yourself or choose another directory"
+        )
+
+
+class SiteWriter:
+    """Writes a new site into a temporary directory beside `out`, then swaps it in."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.temp = out.parent / f".{out.name}.rassegna-new-{os.getpid()}"
+        self.written: set[str] = set()
+
+    def __enter__(self) -> SiteWriter:
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        if self.temp.exists():
+            shutil.rmtree(self.temp)
+        self.temp.mkdir()
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.write(MARKER, MARKER_TEXT.encode())
+            self._swap()
+        else:
+            shutil.rmtree(self.temp, ignore_errors=True)  # the previous site stays as it was
+
+    def write(self, path: str, data: bytes) -> None:
+        target = self._target(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def copy(self, path: str, source: Path) -> None:
+        target = self._target(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def _target(self, path: str) -> Path:
+        relative = PurePosixPath(path)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"refusing to write outside the output directory: {path!r}")
+        key = str(relative)
+        if key in self.written:
+            raise ValueError(f"two pages would write the same file: {key}")
+        self.written.add(key)
+        return self.temp.joinpath(*relative.parts)
+
+    def _swap(self) -> None:
+        old = self.out.parent / f".{self.out.name}.rassegna-old-{os.getpid()}"
+        if self.out.exists():
+            os.replace(self.out, old)
+        os.replace(self.temp, self.out)
+        shutil.rmtree(old, ignore_errors=True)
