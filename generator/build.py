@@ -39,6 +39,7 @@ class BuildResult:
     entities: int
     seconds: float
     diagnostics: list[Diagnostic]
+    base_path: str = "/"
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -75,6 +76,7 @@ def build(options: BuildOptions) -> BuildResult:
         entities=len(site.entities),
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
+        base_path=Urls(site.config.base_url).base_path,
     )
 
 

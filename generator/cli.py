@@ -65,6 +65,8 @@ def run_build(args: argparse.Namespace) -> int:
         f"built {result.pages} pages ({result.articles} articles, {result.entities} entities) "
         f"in {result.seconds:.2f} s into {args.out}"
     )
+    if result.base_path == "/":
+        print(f"preview: python3 -m http.server --directory {args.out} 8000, then open http://127.0.0.1:8000/")
     return 0
 
 

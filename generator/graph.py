@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-
-from generator.model import Article, Mention, RenderedArticle, Site
+from generator.model import Article, Graph, Mention, RenderedArticle, Site, Tag
 from generator.text import slug_or_digest
 
 RELATED_ARTICLES = 5
 CO_MENTIONED = 24
 # An entity found in more articles than this says little about how two of them relate.
 RELATED_MAX_SHARED = 500
-
-
-@dataclass(frozen=True)
-class Tag:
-    slug: str
-    name: str
-    articles: tuple[str, ...]  # slugs, newest first
-
-
-@dataclass(frozen=True)
-class Graph:
-    entity_articles: dict[str, tuple[str, ...]]  # entity id -> article slugs, newest first
-    mentions: dict[tuple[str, str], tuple[Mention, ...]]  # (entity id, article slug) -> mentions
-    co_mentions: dict[str, tuple[tuple[str, int], ...]]  # entity id -> (other id, shared articles)
-    children: dict[str, tuple[str, ...]]  # entity id -> ids whose parent it is
-    tags: dict[str, Tag]  # tag slug -> tag
-    article_tags: dict[str, tuple[str, ...]]  # article slug -> tag slugs
-    related_articles: dict[str, tuple[str, ...]]  # article slug -> slugs, most shared entities first
-
-    def count(self, entity_id: str) -> int:
-        return len(self.entity_articles.get(entity_id, ()))
 
 
 def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:

@@ -143,3 +143,24 @@ class RenderedArticle:
     mentions: tuple[Mention, ...]
     summary: str
     headings: tuple[tuple[str, str], ...] = ()  # (anchor, text)
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    name: str
+    articles: tuple[str, ...]  # slugs, newest first
+
+
+@dataclass(frozen=True)
+class Graph:
+    entity_articles: dict[str, tuple[str, ...]]  # entity id -> article slugs, newest first
+    mentions: dict[tuple[str, str], tuple[Mention, ...]]  # (entity id, article slug) -> mentions
+    co_mentions: dict[str, tuple[tuple[str, int], ...]]  # entity id -> (other id, shared articles)
+    children: dict[str, tuple[str, ...]]  # entity id -> ids whose parent it is
+    tags: dict[str, Tag]  # tag slug -> tag
+    article_tags: dict[str, tuple[str, ...]]  # article slug -> tag slugs
+    related_articles: dict[str, tuple[str, ...]]  # article slug -> slugs, most shared entities first
+
+    def count(self, entity_id: str) -> int:
+        return len(self.entity_articles.get(entity_id, ()))

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import urls as paths
-from generator.graph import Graph
 from generator.i18n import translate
-from generator.model import ENTITY_TYPES, Article, Entity, Mention, RenderedArticle, Site
+from generator.model import ENTITY_TYPES, Article, Entity, Graph, Mention, RenderedArticle, Site
 from generator.text import name_key
 from generator.urls import Urls
 

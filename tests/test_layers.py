@@ -1,0 +1,51 @@
+"""Imports flow one way: cli -> serve -> build -> stages -> core. A stage never imports a stage."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "generator"
+CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter"}
+STAGES = {"config", "load", "resolve", "markdown", "graph", "pages", "templates", "write", "linkcheck"}
+ORCHESTRATION = ["build", "serve", "cli"]  # each may import those before it
+# config is read by load: the one stage-to-stage edge, because site.yml is part of loading
+ALLOWED_EXTRA = {("load", "config")}
+
+
+def imports_of(module: str) -> set[str]:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
+            name = node.module.removeprefix("generator").lstrip(".")
+            found.update({name.split(".")[0]} if name else {alias.name for alias in node.names})
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
+    return found - {""}
+
+
+def modules() -> list[str]:
+    return sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
+
+
+def test_every_module_has_a_layer() -> None:
+    assert set(modules()) <= CORE | STAGES | set(ORCHESTRATION)
+
+
+def test_core_imports_only_core() -> None:
+    for module in CORE:
+        assert imports_of(module) - {"__init__"} <= CORE, module
+
+
+def test_stages_import_only_core() -> None:
+    for module in STAGES & set(modules()):
+        extra = {(module, other) for other in imports_of(module) - CORE - {"__init__"}}
+        assert extra <= ALLOWED_EXTRA, extra
+
+
+def test_orchestration_imports_only_downwards() -> None:
+    for index, module in enumerate(ORCHESTRATION):
+        if module in modules():
+            above = set(ORCHESTRATION[index:])
+            assert not imports_of(module) & above - {module}, module
