@@ -424,7 +424,6 @@ ARTICLE_WITH_UNKNOWN_ENTITIES = (
 )
 
 
-
 def unknown_entity_lines(level: str) -> list[str]:
     """The two diagnostics ARTICLE_WITH_UNKNOWN_ENTITIES gets ('acme' has a file), as `level`."""
     stub = "it gets a stub page; create content/entities/{}.md to describe it, or fix the reference"
