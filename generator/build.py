@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import urls as paths
+from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, render_article, render_notes
 from generator.model import RenderedArticle, Site
-from generator.pages import plan_pages
+from generator.pages import Page, plan_pages
 from generator.resolve import resolve
-from generator.templates import make_environment, render_template, template_problem
+from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import name_key
 from generator.urls import Urls
-from generator.write import SiteWriter, check_output_dir
+from generator.write import MARKER, SiteWriter, check_output_dir
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -48,23 +49,28 @@ def build(options: BuildOptions) -> BuildResult:
     templates = find_templates(options.templates)
     if not options.content.is_dir():
         raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
+    if options.base_url is not None and (problem := base_url_problem(normalize_base_url(options.base_url))):
+        raise UsageError(problem.replace("base_url", "--base-url", 1))
     check_output_dir(options.out, [options.content, templates])
     diagnostics = Diagnostics()
+    diagnostics.items.extend(check_templates(templates))
     site = load_and_resolve(options, diagnostics)
     rendered = {article.slug: render_article(article.body, linker_for(site, article.slug)) for article in site.articles}
     notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
     graph = build_graph(site, rendered)
     pages = plan_pages(site, rendered, graph, notes, Urls(site.config.base_url))
+    copies = files_to_copy(site, templates)
+    check_collisions(pages, copies, diagnostics)
+    if diagnostics.errors:
+        raise ContentError(diagnostics.sorted())
     env = make_environment(templates, site.config)
     try:
         with SiteWriter(options.out) as writer:
             for page in pages:
-                writer.write(paths.Urls.file_for(page.path), page.data if page.template is None else render_template(env, page.template, page.context))
-            for source in sorted((templates / "assets").rglob("*")):
-                if source.is_file():
-                    writer.copy("assets/" + source.relative_to(templates / "assets").as_posix(), source)
-            for source in site.static_files:
-                writer.copy(source.relative_to(site.root / "static").as_posix(), source)
+                data = page.data if page.template is None else render_template(env, page.template, page.context)
+                writer.write(Urls.file_for(page.path), data)
+            for target, source in copies:
+                writer.copy(target, source)
     except Exception as exc:
         problem = template_problem(exc, templates)
         if problem is None:
@@ -88,6 +94,22 @@ def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
     return site
+
+
+def files_to_copy(site: Site, templates: Path) -> list[tuple[str, Path]]:
+    """(output path, source): the theme's assets, then content/static/ as it is."""
+    assets, static = templates / "assets", site.root / "static"
+    theme = [(f"assets/{p.relative_to(assets).as_posix()}", p) for p in sorted(assets.rglob("*")) if p.is_file()]
+    return theme + [(p.relative_to(static).as_posix(), p) for p in site.static_files]
+
+
+def check_collisions(pages: list[Page], copies: list[tuple[str, Path]], diagnostics: Diagnostics) -> None:
+    """A static file must not silently replace a generated file or the theme's assets."""
+    taken = {Urls.file_for(page.path) for page in pages} | {MARKER}
+    for target, source in copies:
+        if target in taken:
+            diagnostics.error(source, 0, f"would overwrite the generated file {target}: rename or move it")
+        taken.add(target)
 
 
 def linker_for(site: Site, slug: str | None = None) -> Linker:

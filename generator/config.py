@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,10 +9,10 @@ from urllib.parse import urlsplit
 from generator.errors import Diagnostics
 from generator.frontmatter import Document, Fields, FrontMatterError, parse_yaml
 from generator.model import AUTOLINK_MODES, SiteConfig
+from generator.text import is_language_tag
 
 DEFAULTS = {"description": "", "language": "en", "base_url": "/", "autolink": "first", "per_page": 50}
 KEYS = ("title", *DEFAULTS)
-LANGUAGE_PATTERN = r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*"
 
 
 def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = None) -> SiteConfig:
@@ -21,11 +20,15 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
     if not path.is_file():
         diagnostics.error(path, 0, "site.yml is missing: create it with at least 'title: ...'")
         return SiteConfig(title="")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         data, lines, items = parse_yaml(text, first_line=1, source=text.split("\n"))
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
+        return SiteConfig(title="")
     except FrontMatterError as exc:
-        diagnostics.error(path, exc.line, exc.message, exc.source_line)
+        diagnostics.error(path, exc.line, f"site.yml {exc.message}" if exc.message.startswith("must") else f"site.yml is {exc.message}", exc.source_line)
         return SiteConfig(title="")
     fields = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
     fields.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
@@ -39,7 +42,7 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
     )
     _check(config, fields, diagnostics, path)
     if base_url is not None:
-        config = _with_base_url(config, base_url, diagnostics)
+        config = replace(config, base_url=normalize_base_url(base_url))  # the command line checks it
     return config
 
 
@@ -60,15 +63,6 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
-def _with_base_url(config: SiteConfig, url: str, diagnostics: Diagnostics) -> SiteConfig:
-    url = normalize_base_url(url)
-    problem = base_url_problem(url)
-    if problem:
-        diagnostics.error("--base-url", 0, problem)
-        return config
-    return replace(config, base_url=url)
-
-
 def _per_page(value: object, fields: Fields, diagnostics: Diagnostics, path: Path) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         diagnostics.error(path, fields.line("per_page"), "'per_page' must be a whole number of at least 1")
@@ -81,7 +75,7 @@ def _check(config: SiteConfig, fields: Fields, diagnostics: Diagnostics, path: P
         diagnostics.error(
             path, fields.line("autolink"), f"'autolink' must be one of {', '.join(AUTOLINK_MODES)}, not '{config.autolink}'"
         )
-    if not re.fullmatch(LANGUAGE_PATTERN, config.language):
+    if not is_language_tag(config.language):
         diagnostics.error(path, fields.line("language"), f"'language' must be a BCP 47 code such as 'it' or 'en', not '{config.language}'")
     problem = base_url_problem(config.base_url)
     if problem:

@@ -12,7 +12,25 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~8x fa
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loading, but dates stay strings: the loader validates them itself, with a line."""
+    """Safe loading, but dates stay strings (the loader checks them, with a line), keys stay as
+    written ('on' is not True) and a key given twice is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool | tuple):
+                    raise yaml.constructor.ConstructorError(None, None, "a key must be plain text", key_node.start_mark)
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice; keep one", key_node.start_mark
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -67,12 +85,17 @@ def parse_yaml(
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
+        last = len(yaml_text.rstrip("\n").split("\n")) - 1
         mark = exc.problem_mark or exc.context_mark
-        last_line = first_line + max(0, len(yaml_text.rstrip("\n").split("\n")) - 1)
-        line = min(first_line + (mark.line if mark else 0), last_line)  # not the closing '---'
+        if mark and mark.line >= last and exc.context_mark and exc.context_mark.line < mark.line:
+            mark = exc.context_mark  # the stream ended inside something: point where it opened
+        line = first_line + min(mark.line if mark else 0, max(last, 0))  # never the closing '---'
         problem = exc.problem or exc.context or "syntax error"
-        source_line = source[line - 1] if 0 < line <= len(source) else None
-        raise FrontMatterError(line, f"not valid YAML: {problem}", source_line) from None
+        raise FrontMatterError(line, f"not valid YAML: {problem}", _source_line(source, line)) from None
+    except yaml.reader.ReaderError as exc:
+        line = first_line + yaml_text.count("\n", 0, exc.position)
+        problem = f"character U+{exc.character:04X} is not allowed in YAML; remove it"
+        raise FrontMatterError(line, f"not valid YAML: {problem}", _source_line(source, line)) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(first_line, f"not valid YAML: {exc}") from None
     finally:
@@ -89,6 +112,10 @@ def parse_yaml(
         if isinstance(value_node, yaml.SequenceNode):
             item_lines[key] = [first_line + item.start_mark.line for item in value_node.value]
     return data, key_lines, item_lines
+
+
+def _source_line(source: list[str], line: int) -> str | None:
+    return source[line - 1] if 0 < line <= len(source) else None
 
 
 class Fields:
@@ -116,8 +143,10 @@ class Fields:
     def text(self, key: str, required: bool = False, default: str = "") -> str:
         value = self.doc.data.get(key)
         if value is None:
-            if required:
-                self.report(self.start_line, f"missing required key '{key}'")
+            if required and key in self.doc.lines:
+                self.report(self.line(key), f"'{key}' must not be empty")
+            elif required:
+                self.report(self.start_line, f"missing required key '{key}': add a line '{key}: ...'")
             return default
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.report(self.line(key), f"'{key}' must be text; put the value in quotes")

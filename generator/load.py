@@ -12,7 +12,7 @@ from generator.config import load_config
 from generator.errors import Diagnostics
 from generator.frontmatter import Document, Fields, FrontMatterError, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, Source
-from generator.text import is_slug, slugify
+from generator.text import is_language_tag, is_slug, slugify
 
 ARTICLE_KEYS = (
     "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
@@ -91,7 +91,8 @@ def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Ar
         slug=slug,
         title=fields.text("title", required=True),
         date=_date(doc.data.get("date"), fields.line("date"), error, required=True) or dt.date.min,
-        lang=fields.text("lang", default=site_language),
+        lang=_language(fields, site_language, error),
+        slug_line=fields.line("slug"),
         body=doc.body,
         body_line=doc.body_line,
         summary=fields.text("summary") or None,
@@ -141,6 +142,13 @@ def load_entity(path: Path, diagnostics: Diagnostics) -> Entity | None:
         notes_line=doc.body_line,
     )
     return entity if len(diagnostics.errors) == before else None
+
+
+def _language(fields: Fields, default: str, error: Report) -> str:
+    lang = fields.text("lang", default=default)
+    if not is_language_tag(lang):
+        error(fields.line("lang"), f"'lang' must be a BCP 47 language code such as 'it' or 'en-GB', not '{lang}'")
+    return lang
 
 
 def _date(value: Any, line: int, error: Report, required: bool = False, key: str = "date") -> dt.date | None:

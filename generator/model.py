@@ -64,6 +64,7 @@ class Article:
     entities: tuple[EntityRef, ...] = ()
     annotations: tuple[Annotation, ...] = ()
     draft: bool = False
+    slug_line: int = 1
 
     @property
     def day(self) -> dt.date:

@@ -20,7 +20,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     article_about: dict[str, tuple[str, ...]] = {}
     for article in articles:
         about = resolver.ids(article.path, article.about)
-        refs = [*article.entities, *article.about, *body_refs(article)]
+        refs = [*article.entities, *article.about, *body_refs(article, diagnostics)]
         refs += [note.entity for note in article.annotations if note.entity is not None]
         article_entities[article.slug] = tuple(dict.fromkeys(resolver.ids(article.path, refs)))
         article_about[article.slug] = tuple(dict.fromkeys(about))
@@ -64,14 +64,17 @@ def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:
     return lookup
 
 
-def body_refs(article: Article) -> list[EntityRef]:
+def body_refs(article: Article, diagnostics: Diagnostics) -> list[EntityRef]:
     """The [[...]] mentions of a body, with their file lines."""
     refs = []
     line, position = article.body_line, 0
     for match in MENTION_RE.finditer(article.body):
         line += article.body.count("\n", position, match.start())
         position = match.start()
-        refs.append(EntityRef(match.group(1).strip(), line))
+        if match.group(1).strip():
+            refs.append(EntityRef(match.group(1).strip(), line))
+        else:
+            diagnostics.error(article.path, line, f"empty mention '{match.group()}': write [[id]] or [[id|shown text]]")
     return refs
 
 
@@ -132,7 +135,7 @@ def _check_unique_slugs(articles: list[Article], diagnostics: Diagnostics) -> No
             other = seen[key]
             diagnostics.error(
                 article.path,
-                1,
+                article.slug_line,
                 f"slug '{article.slug}' is also the slug of {_shown(other.path, diagnostics)}: "
                 f"both would write articles/{article.slug}/; give one of them another 'slug'",
             )

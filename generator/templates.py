@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import traceback
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,7 @@ from generator.urls import Urls
 
 
 def make_environment(templates_dir: Path, config: SiteConfig) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _environment(templates_dir)
     urls = Urls(config.base_url)
     language = config.language
     env.globals.update(
@@ -36,9 +30,42 @@ def make_environment(templates_dir: Path, config: SiteConfig) -> jinja2.Environm
         absolute_url=urls.absolute,
         paths=paths,
     )
-    env.filters["date"] = lambda value: format_date(value, language)
+    return env
+
+
+def check_templates(templates_dir: Path) -> list[Diagnostic]:
+    """Compile every template, so that all syntax errors are reported in one run."""
+    env = _environment(templates_dir)
+    problems = []
+    for name in env.list_templates(extensions=["html", "xml"]):
+        try:
+            env.get_template(name)
+        except UnicodeDecodeError as exc:
+            data = (templates_dir / name).read_bytes()
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Diagnostic(_shown(str(templates_dir / name), templates_dir), line, "error", "the file is not UTF-8 text: save it with UTF-8 encoding"))
+        except jinja2.TemplateError as exc:
+            problems.append(template_problem(exc, templates_dir) or Diagnostic(name, 0, "error", str(exc)))
+    return problems
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = _date
     env.filters["isodate"] = lambda value: value.isoformat()
     return env
+
+
+@jinja2.pass_environment
+def _date(env: jinja2.Environment, value: dt.date) -> str:
+    return format_date(value, env.globals.get("lang", "en"))  # type: ignore[arg-type]
 
 
 def render_template(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

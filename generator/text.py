@@ -27,6 +27,11 @@ def slug_or_digest(text: str, prefix: str) -> str:
     return slugify(text) or f"{prefix}-" + hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
+def is_language_tag(text: str) -> bool:
+    """A BCP 47 tag in its common shapes: 'it', 'en-GB', 'zh-Hant-TW'."""
+    return re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", text) is not None
+
+
 def is_slug(text: str) -> bool:
     return SLUG_RE.fullmatch(text) is not None
 

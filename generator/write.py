@@ -19,8 +19,8 @@ def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
     if target == target.parent:
         raise UsageError(f"--out {out} is the file-system root; choose a directory such as 'site'")
     for source in protected:
-        source = source.resolve()
-        if target == source or target in source.parents or source in target.parents:
+        resolved = source.resolve()
+        if target == resolved or target in resolved.parents or resolved in target.parents:
             raise UsageError(
                 f"--out {out} overlaps the source directory {source}: "
                 "the build replaces --out whole, so it must be a separate directory such as 'site'"
