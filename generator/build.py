@@ -12,7 +12,7 @@ from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, render_article, render_notes
-from generator.model import RenderedArticle, Site
+from generator.model import Site
 from generator.pages import Page, plan_pages
 from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
@@ -49,8 +49,8 @@ def build(options: BuildOptions) -> BuildResult:
     templates = find_templates(options.templates)
     if not options.content.is_dir():
         raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
-    if options.base_url is not None and (problem := base_url_problem(normalize_base_url(options.base_url))):
-        raise UsageError(problem.replace("base_url", "--base-url", 1))
+    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
+        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
     check_output_dir(options.out, [options.content, templates])
     diagnostics = Diagnostics()
     diagnostics.items.extend(check_templates(templates))

@@ -41,12 +41,29 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build the archive in --content into a static site in --out. "
         "The previous site is replaced only when the build succeeds.",
     )
-    build_parser.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)")
-    build_parser.add_argument("--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)")
-    build_parser.add_argument("--templates", type=Path, default=None, metavar="DIR", help="templates directory (default: ./templates, else the bundled ones)")
-    build_parser.add_argument("--base-url", default=None, metavar="URL", help="where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)")
+    build_parser.add_argument(
+        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
+    )
+    build_parser.add_argument(
+        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
+    )
+    build_parser.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="templates directory (default: ./templates, else the bundled ones)",
+    )
+    build_parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)",
+    )
     build_parser.add_argument("--drafts", action="store_true", help="include articles marked 'draft: true'")
-    build_parser.add_argument("--strict", action="store_true", help="treat warnings (stub entities, unknown keys) as errors")
+    build_parser.add_argument(
+        "--strict", action="store_true", help="treat warnings (stub entities, unknown keys) as errors"
+    )
     build_parser.set_defaults(run=run_build)
     return parser
 

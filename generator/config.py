@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,8 +11,8 @@ from generator.frontmatter import Document, Fields, FrontMatterError, parse_yaml
 from generator.model import AUTOLINK_MODES, SiteConfig
 from generator.text import is_language_tag
 
-DEFAULTS = {"description": "", "language": "en", "base_url": "/", "autolink": "first", "per_page": 50}
-KEYS = ("title", *DEFAULTS)
+DEFAULTS = SiteConfig(title="")  # every default lives in the dataclass
+KEYS = tuple(field.name for field in fields(SiteConfig))
 
 
 def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = None) -> SiteConfig:
@@ -28,19 +28,24 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
         return SiteConfig(title="")
     except FrontMatterError as exc:
-        diagnostics.error(path, exc.line, f"site.yml {exc.message}" if exc.message.startswith("must") else f"site.yml is {exc.message}", exc.source_line)
+        diagnostics.error(
+            path,
+            exc.line,
+            f"site.yml {exc.message}" if exc.message.startswith("must") else f"site.yml is {exc.message}",
+            exc.source_line,
+        )
         return SiteConfig(title="")
-    fields = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
-    fields.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
+    reader = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
+    reader.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
     config = SiteConfig(
-        title=fields.text("title", required=True),
-        description=fields.text("description", default=DEFAULTS["description"]),
-        language=fields.text("language", default=DEFAULTS["language"]),
-        base_url=normalize_base_url(fields.text("base_url", default=DEFAULTS["base_url"])),
-        autolink=fields.text("autolink", default=DEFAULTS["autolink"]),
-        per_page=_per_page(data.get("per_page", DEFAULTS["per_page"]), fields, diagnostics, path),
+        title=reader.text("title", required=True),
+        description=reader.text("description", default=DEFAULTS.description),
+        language=reader.text("language", default=DEFAULTS.language),
+        base_url=normalize_base_url(reader.text("base_url", default=DEFAULTS.base_url)),
+        autolink=reader.text("autolink", default=DEFAULTS.autolink),
+        per_page=_per_page(data.get("per_page", DEFAULTS.per_page), reader, diagnostics, path),
     )
-    _check(config, fields, diagnostics, path)
+    _check(config, reader, diagnostics, path)
     if base_url is not None:
         config = replace(config, base_url=normalize_base_url(base_url))  # the command line checks it
     return config
@@ -63,20 +68,26 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
-def _per_page(value: object, fields: Fields, diagnostics: Diagnostics, path: Path) -> int:
+def _per_page(value: object, reader: Fields, diagnostics: Diagnostics, path: Path) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        diagnostics.error(path, fields.line("per_page"), "'per_page' must be a whole number of at least 1")
-        return int(DEFAULTS["per_page"])  # type: ignore[call-overload]
+        diagnostics.error(path, reader.line("per_page"), "'per_page' must be a whole number of at least 1")
+        return DEFAULTS.per_page
     return value
 
 
-def _check(config: SiteConfig, fields: Fields, diagnostics: Diagnostics, path: Path) -> None:
+def _check(config: SiteConfig, reader: Fields, diagnostics: Diagnostics, path: Path) -> None:
     if config.autolink not in AUTOLINK_MODES:
         diagnostics.error(
-            path, fields.line("autolink"), f"'autolink' must be one of {', '.join(AUTOLINK_MODES)}, not '{config.autolink}'"
+            path,
+            reader.line("autolink"),
+            f"'autolink' must be one of {', '.join(AUTOLINK_MODES)}, not '{config.autolink}'",
         )
     if not is_language_tag(config.language):
-        diagnostics.error(path, fields.line("language"), f"'language' must be a BCP 47 code such as 'it' or 'en', not '{config.language}'")
+        diagnostics.error(
+            path,
+            reader.line("language"),
+            f"'language' must be a BCP 47 code such as 'it' or 'en', not '{config.language}'",
+        )
     problem = base_url_problem(config.base_url)
     if problem:
-        diagnostics.error(path, fields.line("base_url"), problem)
+        diagnostics.error(path, reader.line("base_url"), problem)

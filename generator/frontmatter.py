@@ -62,9 +62,7 @@ def split_document(text: str) -> Document:
         text = text[1:]
     lines = text.split("\n")
     if lines[0].rstrip() != "---":
-        raise FrontMatterError(
-            1, "no front matter: start the file with a line '---', then the YAML keys, then '---'"
-        )
+        raise FrontMatterError(1, "no front matter: start the file with a line '---', then the YAML keys, then '---'")
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
             break

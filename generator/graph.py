@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+
 from generator.model import Article, Graph, Mention, RenderedArticle, Site, Tag
 from generator.text import slug_or_digest
 

@@ -140,7 +140,9 @@ def translate(language: str, key: str, **values: object) -> str:
 
 def plural(language: str, key: str, n: int) -> str:
     form = "one" if n == 1 else "other"
-    return translate(language, f"{key}.{form}", n=f"{n:,}".replace(",", "." if catalog_language(language) == "it" else ","))
+    return translate(
+        language, f"{key}.{form}", n=f"{n:,}".replace(",", "." if catalog_language(language) == "it" else ",")
+    )
 
 
 def format_date(value: dt.date, language: str) -> str:

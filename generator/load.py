@@ -27,20 +27,15 @@ URL_RE = re.compile(r"https?://[^\s<>\"]+")
 Report = Callable[[int, str], None]
 
 
-def load_content(
-    root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False
-) -> Content:
+def load_content(root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False) -> Content:
     config = load_config(root / "site.yml", diagnostics, base_url)
     articles = [
         article
         for path in markdown_files(root / "articles")
-        if (article := load_article(path, config.language, diagnostics)) is not None
-        and (drafts or not article.draft)
+        if (article := load_article(path, config.language, diagnostics)) is not None and (drafts or not article.draft)
     ]
     entities = [
-        entity
-        for path in markdown_files(root / "entities")
-        if (entity := load_entity(path, diagnostics)) is not None
+        entity for path in markdown_files(root / "entities") if (entity := load_entity(path, diagnostics)) is not None
     ]
     static_root = root / "static"
     static = tuple(sorted(p for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
@@ -85,7 +80,10 @@ def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Ar
     fields.check_keys(ARTICLE_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
     slug = fields.text("slug") or slugify(path.stem)
     if not is_slug(slug):
-        error(fields.line("slug"), f"'slug' must use only a-z, 0-9 and single hyphens, like '{slugify(slug) or 'my-article'}'")
+        error(
+            fields.line("slug"),
+            f"'slug' must use only a-z, 0-9 and single hyphens, like '{slugify(slug) or 'my-article'}'",
+        )
     article = Article(
         path=path,
         slug=slug,
@@ -116,7 +114,10 @@ def load_entity(path: Path, diagnostics: Diagnostics) -> Entity | None:
     fields = Fields(doc, error)
     fields.check_keys(ENTITY_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
     if not is_slug(path.stem):
-        error(1, f"the file name is the entity id and must use only a-z, 0-9 and single hyphens: rename it to '{slugify(path.stem) or 'entity'}.md'")
+        error(
+            1,
+            f"the file name is the entity id and must use only a-z, 0-9 and single hyphens: rename it to '{slugify(path.stem) or 'entity'}.md'",
+        )
     entity_type = fields.text("type", required=True)
     if entity_type and entity_type not in ENTITY_TYPES:
         error(fields.line("type"), f"'type' must be one of {', '.join(ENTITY_TYPES)}, not '{entity_type}'")
@@ -176,7 +177,10 @@ def _ref(item: Any, line: int, key: str, error: Report, allow_mappings: bool = T
         unknown = sorted(set(map(str, item)) - {"name", "type"})
         name, entity_type = item.get("name"), item.get("type")
         if unknown or not isinstance(name, str) or not name.strip():
-            error(line, f"an entry of '{key}' written as a mapping needs 'name' (and may have 'type'), as in {{name: Acme, type: organization}}")
+            error(
+                line,
+                f"an entry of '{key}' written as a mapping needs 'name' (and may have 'type'), as in {{name: Acme, type: organization}}",
+            )
             return None
         if entity_type is not None and entity_type not in ENTITY_TYPES:
             error(line, f"'type' must be one of {', '.join(ENTITY_TYPES)}, not '{entity_type}'")

@@ -77,7 +77,7 @@ class Article:
             return dt.datetime.combine(self.date, dt.time())
         if self.date.tzinfo is None:
             return self.date
-        return self.date.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return self.date.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

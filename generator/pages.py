@@ -115,7 +115,10 @@ class _Planner:
             "summary": self.summary(article),
             "about": [self.entity_link(e) for e in self.site.article_about[article.slug]],
             "entity_groups": groups,
-            "tags": [Link(self.urls.url(paths.tag(t)), self.graph.tags[t].name) for t in self.graph.article_tags[article.slug]],
+            "tags": [
+                Link(self.urls.url(paths.tag(t)), self.graph.tags[t].name)
+                for t in self.graph.article_tags[article.slug]
+            ],
             "related": [self.item(slug) for slug in self.graph.related_articles[article.slug]],
             "json_ld": self.article_json_ld(article, entity_ids),
         }
@@ -160,7 +163,9 @@ class _Planner:
 
     def entity_feed(self, entity: Entity) -> Page:
         title = f"{self.site.config.title} — {entity.name}"
-        return self.feed(paths.entity_feed(entity.id), title, paths.entity(entity.id), self.graph.entity_articles.get(entity.id, ()))
+        return self.feed(
+            paths.entity_feed(entity.id), title, paths.entity(entity.id), self.graph.entity_articles.get(entity.id, ())
+        )
 
     def not_found(self) -> Page:
         return Page(paths.NOT_FOUND, "404.html", {"page_path": paths.NOT_FOUND})
@@ -274,7 +279,13 @@ class _Planner:
 
     def _thing(self, entity_id: str) -> dict[str, Any]:
         entity = self.site.entities[entity_id]
-        schema_type = {"person": "Person", "organization": "Organization", "place": "Place", "event": "Event", "product": "Product"}
+        schema_type = {
+            "person": "Person",
+            "organization": "Organization",
+            "place": "Place",
+            "event": "Event",
+            "product": "Product",
+        }
         thing: dict[str, Any] = {"@type": schema_type.get(entity.type, "Thing"), "name": entity.name}
         absolute = self.urls.absolute(paths.entity(entity_id))
         if absolute:
@@ -296,6 +307,6 @@ def _distinct_sentences(mentions: tuple[Mention, ...]) -> list[Mention]:
 
 def _timestamp(article: Article) -> str:
     if isinstance(article.date, dt.datetime):
-        moment = article.date if article.date.tzinfo else article.date.replace(tzinfo=dt.timezone.utc)
+        moment = article.date if article.date.tzinfo else article.date.replace(tzinfo=dt.UTC)
         return moment.isoformat().replace("+00:00", "Z")
     return f"{article.date.isoformat()}T00:00:00Z"

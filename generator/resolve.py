@@ -30,7 +30,9 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
         if entity.path is None:
             continue
         parents[entity.id] = resolver.ids(entity.path, [entity.parent])[0] if entity.parent else None
-        related[entity.id] = tuple(dict.fromkeys(i for i in resolver.ids(entity.path, entity.related) if i != entity.id))
+        related[entity.id] = tuple(
+            dict.fromkeys(i for i in resolver.ids(entity.path, entity.related) if i != entity.id)
+        )
     for entity_id in resolver.entities:
         parents.setdefault(entity_id, None)
         related.setdefault(entity_id, ())
@@ -57,9 +59,10 @@ def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:
     """Normalised id, name and alias -> entity id; ids win over names, names over aliases."""
     ordered = sorted(entities, key=lambda e: e.id)
     lookup: dict[str, str] = {}
-    for pick in (lambda e: [e.id], lambda e: [e.name], lambda e: list(e.aliases)):
+    for rank in ("id", "name", "aliases"):
         for entity in ordered:
-            for text in pick(entity):
+            texts = entity.aliases if rank == "aliases" else (getattr(entity, rank),)
+            for text in texts:
                 lookup.setdefault(name_key(text), entity.id)
     return lookup
 

@@ -43,7 +43,14 @@ def check_templates(templates_dir: Path) -> list[Diagnostic]:
         except UnicodeDecodeError as exc:
             data = (templates_dir / name).read_bytes()
             line = data[: exc.start].count(b"\n") + 1
-            problems.append(Diagnostic(_shown(str(templates_dir / name), templates_dir), line, "error", "the file is not UTF-8 text: save it with UTF-8 encoding"))
+            problems.append(
+                Diagnostic(
+                    _shown(str(templates_dir / name), templates_dir),
+                    line,
+                    "error",
+                    "the file is not UTF-8 text: save it with UTF-8 encoding",
+                )
+            )
         except jinja2.TemplateError as exc:
             problems.append(template_problem(exc, templates_dir) or Diagnostic(name, 0, "error", str(exc)))
     return problems
@@ -77,7 +84,9 @@ def template_problem(exc: Exception, templates_dir: Path) -> Diagnostic | None:
 
     None when the exception did not come from a template (a bug of ours, not the user's)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Diagnostic(_shown(exc.filename or exc.name or "?", templates_dir), exc.lineno, "error", exc.message or str(exc))
+        return Diagnostic(
+            _shown(exc.filename or exc.name or "?", templates_dir), exc.lineno, "error", exc.message or str(exc)
+        )
     if isinstance(exc, jinja2.TemplateNotFound):
         return Diagnostic(str(templates_dir), 0, "error", f"template '{exc.name}' not found in {templates_dir}")
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):

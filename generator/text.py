@@ -58,9 +58,9 @@ def sentence_around(text: str, start: int, end: int) -> tuple[str, int, int]:
     for match in _SENTENCE_END_RE.finditer(text, 0, start):
         begin = match.end()
     stop = len(text)
-    match = _SENTENCE_END_RE.search(text, end)
-    if match:
-        stop = match.start() + len(match.group().rstrip())
+    after = _SENTENCE_END_RE.search(text, end)
+    if after:
+        stop = after.start() + len(after.group().rstrip())
     sentence, start, end = text[begin:stop], start - begin, end - begin
     return _clip(sentence, start, end)
 

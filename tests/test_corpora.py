@@ -19,7 +19,9 @@ pytestmark = [
 
 @pytest.mark.parametrize("content", ARCHIVES, ids=lambda path: path.parent.name)
 @pytest.mark.parametrize("base_url, base_path", [(None, "/"), ("https://example.github.io/archive/", "/archive/")])
-def test_corpus_builds_with_no_broken_links(tmp_path: Path, content: Path, base_url: str | None, base_path: str) -> None:
+def test_corpus_builds_with_no_broken_links(
+    tmp_path: Path, content: Path, base_url: str | None, base_path: str
+) -> None:
     out = tmp_path / "site"
     result = build_project(content, out=out, base_url=base_url)
     assert result.articles == len(list((content / "articles").rglob("*.md")))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, MakeProject
+from tests.conftest import REPO, MakeProject
 
 TEMPLATES = REPO / "templates"
 
@@ -293,14 +293,17 @@ def test_duplicate_key_is_an_error(make_project: MakeProject, tmp_path: Path) ->
     result = rassegna(tmp_path)
     assert_reports(result)  # the wording is free; the place and the key are not
     assert any(
-        line.startswith("content/articles/x.md:4: error: ") and "'title'" in line for line in diagnostic_lines(result.stderr)
+        line.startswith("content/articles/x.md:4: error: ") and "'title'" in line
+        for line in diagnostic_lines(result.stderr)
     ), result.stderr
 
 
 def test_one_file_with_several_problems_reports_each(make_project: MakeProject, tmp_path: Path) -> None:
     write_project(
         make_project,
-        {"articles/x.md": "---\nslug: Not A Slug\ndate: 2025-13-01\ntags: {a: 1}\ndraft: maybe\nsumary: typo\n---\nBody.\n"},
+        {
+            "articles/x.md": "---\nslug: Not A Slug\ndate: 2025-13-01\ntags: {a: 1}\ndraft: maybe\nsumary: typo\n---\nBody.\n"
+        },
     )
     result = rassegna(tmp_path)
     assert_reports(
@@ -391,7 +394,9 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
         ),
     ],
 )
-def test_unknown_key_is_a_warning(make_project: MakeProject, tmp_path: Path, path: str, data: str, expected: str) -> None:
+def test_unknown_key_is_a_warning(
+    make_project: MakeProject, tmp_path: Path, path: str, data: str, expected: str
+) -> None:
     write_project(make_project, {"articles/good.md": GOOD, path: data})
     result = rassegna(tmp_path)
     assert_reports(result, expected, status=0)
@@ -444,7 +449,9 @@ def test_file_names_that_slugify_alike_are_an_error_naming_both(make_project: Ma
 
 
 def test_explicit_slug_equal_to_a_file_name_slug_is_an_error(make_project: MakeProject, tmp_path: Path) -> None:
-    write_project(make_project, {"articles/a.md": GOOD, "articles/b.md": "---\ntitle: B\ndate: 2025-02-10\nslug: a\n---\nBody.\n"})
+    write_project(
+        make_project, {"articles/a.md": GOOD, "articles/b.md": "---\ntitle: B\ndate: 2025-02-10\nslug: a\n---\nBody.\n"}
+    )
     result = rassegna(tmp_path)
     assert_reports(result)
     (line,) = diagnostic_lines(result.stderr)
@@ -465,18 +472,28 @@ def test_duplicate_explicit_slugs_point_at_the_slug_line(make_project: MakeProje
 
 # --- templates ----------------------------------------------------------------------------
 
-BROKEN_SYNTAX = "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ article.title }}</h1>\n{% if %}\n{% endblock %}\n"
-BROKEN_NAME = "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ article.title }}</h1>\n{{ no_such_name }}\n{% endblock %}\n"
+BROKEN_SYNTAX = '{% extends "base.html" %}\n{% block main %}\n<h1>{{ article.title }}</h1>\n{% if %}\n{% endblock %}\n'
+BROKEN_NAME = (
+    '{% extends "base.html" %}\n{% block main %}\n<h1>{{ article.title }}</h1>\n{{ no_such_name }}\n{% endblock %}\n'
+)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param(BROKEN_SYNTAX, "templates-copy/article.html:4: error: Expected an expression, got 'end of statement block'", id="syntax"),
-        pytest.param(BROKEN_NAME, "templates-copy/article.html:4: error: 'no_such_name' is undefined", id="undefined-name"),
+        pytest.param(
+            BROKEN_SYNTAX,
+            "templates-copy/article.html:4: error: Expected an expression, got 'end of statement block'",
+            id="syntax",
+        ),
+        pytest.param(
+            BROKEN_NAME, "templates-copy/article.html:4: error: 'no_such_name' is undefined", id="undefined-name"
+        ),
     ],
 )
-def test_template_error_is_reported_with_its_line(make_project: MakeProject, tmp_path: Path, text: str, expected: str) -> None:
+def test_template_error_is_reported_with_its_line(
+    make_project: MakeProject, tmp_path: Path, text: str, expected: str
+) -> None:
     write_project(make_project, {"articles/good.md": GOOD})
     template_copy(tmp_path, **{"article.html": text})
     result = rassegna(tmp_path, templates="templates-copy")
@@ -487,7 +504,7 @@ def test_template_error_is_reported_with_its_line(make_project: MakeProject, tmp
 
 def test_every_broken_template_is_reported_in_one_run(make_project: MakeProject, tmp_path: Path) -> None:
     write_project(make_project, {"articles/good.md": "---\ntitle: Good\ndate: 2025-02-10\ntags: [x]\n---\nBody.\n"})
-    tag = "{% extends \"base.html\" %}\n{% block main %}\n{% for %}\n{% endblock %}\n"
+    tag = '{% extends "base.html" %}\n{% block main %}\n{% for %}\n{% endblock %}\n'
     template_copy(tmp_path, **{"article.html": BROKEN_SYNTAX, "tag.html": tag})
     result = rassegna(tmp_path, templates="templates-copy")
     assert_reports(
@@ -511,9 +528,13 @@ def test_content_and_template_errors_are_reported_in_one_run(make_project: MakeP
 def test_template_not_utf8(make_project: MakeProject, tmp_path: Path) -> None:
     write_project(make_project, {"articles/good.md": GOOD})
     templates = template_copy(tmp_path)
-    (templates / "article.html").write_bytes(b'{% extends "base.html" %}\n{% block main %}\nS\xe3o Paulo\n{% endblock %}\n')
+    (templates / "article.html").write_bytes(
+        b'{% extends "base.html" %}\n{% block main %}\nS\xe3o Paulo\n{% endblock %}\n'
+    )
     result = rassegna(tmp_path, templates="templates-copy")
-    assert_reports(result, "templates-copy/article.html:3: error: the file is not UTF-8 text: save it with UTF-8 encoding")
+    assert_reports(
+        result, "templates-copy/article.html:3: error: the file is not UTF-8 text: save it with UTF-8 encoding"
+    )
 
 
 # --- static files that collide with generated files ----------------------------------------
@@ -535,7 +556,9 @@ def test_static_file_colliding_with_a_generated_file(make_project: MakeProject, 
 @pytest.mark.parametrize(
     ("broken", "template"),
     [
-        pytest.param({"articles/good.md": "---\ntitle: Good\ndate: 2025-02-31\n---\nBody.\n"}, None, id="content-error"),
+        pytest.param(
+            {"articles/good.md": "---\ntitle: Good\ndate: 2025-02-31\n---\nBody.\n"}, None, id="content-error"
+        ),
         pytest.param({"articles/x.md": ARTICLE_WITH_UNKNOWN_ENTITIES}, None, id="strict-warning"),
         pytest.param({}, BROKEN_NAME, id="template-error-while-writing"),
     ],
@@ -647,7 +670,9 @@ def test_templates_without_base_html_is_a_usage_error(make_project: MakeProject,
     (tmp_path / "empty-templates").mkdir()
     result = rassegna(tmp_path, templates="empty-templates")
     assert_reports(
-        result, "rassegna: error: --templates empty-templates has no base.html; point it at a templates directory", status=2
+        result,
+        "rassegna: error: --templates empty-templates has no base.html; point it at a templates directory",
+        status=2,
     )
 
 

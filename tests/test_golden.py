@@ -1,6 +1,6 @@
 """The shipped site, byte for byte. After an intended change, update the golden tree with:
 
-    RASSEGNA_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+RASSEGNA_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
 """
 
 from __future__ import annotations

@@ -4,7 +4,13 @@ import pytest
 
 from generator.markdown import Linker, render_article, render_notes
 
-ENTITIES = {"bytedance": "ByteDance", "tiktok": "TikTok", "ia": "Intelligenza artificiale", "agi": "Intelligenza artificiale generale", "usa": "USA"}
+ENTITIES = {
+    "bytedance": "ByteDance",
+    "tiktok": "TikTok",
+    "ia": "Intelligenza artificiale",
+    "agi": "Intelligenza artificiale generale",
+    "usa": "USA",
+}
 
 
 def linker(mode: str = "first") -> Linker:

@@ -17,7 +17,9 @@ aliases: {aliases}
 def site_of(make_project: MakeProject, body: str, entities: str = "[]") -> tuple[object, Diagnostics]:
     content = make_project(
         {
-            "entities/stati-uniti.md": ENTITY.format(name="Stati Uniti", type="place", aliases="[USA, Stati Uniti d'America]"),
+            "entities/stati-uniti.md": ENTITY.format(
+                name="Stati Uniti", type="place", aliases="[USA, Stati Uniti d'America]"
+            ),
             "entities/cina.md": ENTITY.format(name="Cina", type="place", aliases="[China]"),
             "articles/a.md": f"---\ntitle: A\ndate: 2025-01-01\nentities: {entities}\n---\n{body}\n",
         }

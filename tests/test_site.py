@@ -34,7 +34,9 @@ def test_each_entity_page_links_back_with_the_mention_in_context(shipped_site: P
     for entity in seed_entities():
         page = (shipped_site / f"entities/{entity}/index.html").read_text(encoding="utf-8")
         assert '<a href="/articles/bytedance-caccia-esperti-ai/">' in page, entity
-        snippet = re.search(r'<blockquote class="snippet"><p>(.*?)<mark>(.*?)</mark>(.*?) <a class="to-mention" href="([^"]+)"', page)
+        snippet = re.search(
+            r'<blockquote class="snippet"><p>(.*?)<mark>(.*?)</mark>(.*?) <a class="to-mention" href="([^"]+)"', page
+        )
         assert snippet, f"no mention in context on the page of {entity}"
         anchor = snippet.group(4).split("#")[1]
         assert re.search(rf'<a class="mention[^"]*" href="/entities/{entity}/" id="{anchor}"', article), entity
