@@ -9,11 +9,12 @@ from pathlib import Path
 from generator import urls as paths
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
+from generator.export import annotation_pages
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, render_article, render_notes
-from generator.model import Site
-from generator.pages import Page, plan_pages
+from generator.model import Page, RenderedArticle, Site
+from generator.pages import plan_pages
 from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import name_key
@@ -55,10 +56,11 @@ def build(options: BuildOptions) -> BuildResult:
     diagnostics = Diagnostics()
     diagnostics.items.extend(check_templates(templates))
     site = load_and_resolve(options, diagnostics)
-    rendered = {article.slug: render_article(article.body, linker_for(site, article.slug)) for article in site.articles}
+    rendered = render_articles(site, diagnostics)
     notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
     graph = build_graph(site, rendered)
-    pages = plan_pages(site, rendered, graph, notes, Urls(site.config.base_url))
+    urls = Urls(site.config.base_url)
+    pages = plan_pages(site, rendered, graph, notes, urls) + annotation_pages(site, rendered, urls)
     copies = files_to_copy(site, templates)
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
@@ -94,6 +96,17 @@ def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
     return site
+
+
+def render_articles(site: Site, diagnostics: Diagnostics) -> dict[str, RenderedArticle]:
+    rendered = {}
+    for article in site.articles:
+        linker = linker_for(site, article.slug)
+        page = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
+        for annotation, problem in page.problems:
+            diagnostics.error(article.path, annotation.line, problem)
+        rendered[article.slug] = page
+    return rendered
 
 
 def files_to_copy(site: Site, templates: Path) -> list[tuple[str, Path]]:

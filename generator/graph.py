@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from generator.model import Article, Graph, Mention, RenderedArticle, Site, Tag
-from generator.text import slug_or_digest
+from generator.model import AnchoredNote, Article, Graph, Mention, RenderedArticle, Site, Tag
+from generator.text import name_key, slug_or_digest
 
 RELATED_ARTICLES = 5
 CO_MENTIONED = 24
@@ -35,7 +35,20 @@ def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
         tags=tags,
         article_tags=article_tags,
         related_articles=_related_articles(site, entity_articles),
+        entity_notes=_entity_notes(site, rendered),
     )
+
+
+def _entity_notes(site: Site, rendered: dict[str, RenderedArticle]) -> dict[str, tuple[tuple[str, AnchoredNote], ...]]:
+    """Annotations tied to an entity, newest article first, in the order of the text."""
+    notes: dict[str, list[tuple[str, AnchoredNote]]] = defaultdict(list)
+    for article in site.articles:
+        for note in rendered[article.slug].notes:
+            ref = note.annotation.entity
+            entity_id = site.lookup.get(name_key(ref.text)) if ref else None
+            if entity_id:
+                notes[entity_id].append((article.slug, note))
+    return {entity_id: tuple(found) for entity_id, found in notes.items()}
 
 
 def _co_mentions(site: Site) -> dict[str, tuple[tuple[str, int], ...]]:

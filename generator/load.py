@@ -20,7 +20,7 @@ ARTICLE_KEYS = (
 )  # fmt: skip
 ENTITY_KEYS = ("name", "type", "aliases", "description", "wikidata", "website", "parent", "related")
 SOURCE_KEYS = ("name", "url", "published")
-ANNOTATION_KEYS = ("quote", "prefix", "suffix", "note", "kind", "entity")
+ANNOTATION_KEYS = ("quote", "prefix", "suffix", "note", "kind", "entity", "lang")
 ANNOTATION_KINDS = ("note", "fact-check", "translation", "correction", "context")
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
 
@@ -244,7 +244,7 @@ def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotatio
         for key in item:
             if key not in ANNOTATION_KEYS:
                 warn(line, f"unknown annotation key '{key}' is ignored; known keys: {', '.join(ANNOTATION_KEYS)}")
-        texts = {key: item.get(key) for key in ("quote", "note", "prefix", "suffix", "kind")}
+        texts = {key: item.get(key) for key in ("quote", "note", "prefix", "suffix", "kind", "lang")}
         bad = [key for key, text in texts.items() if text is not None and not isinstance(text, str)]
         if bad:
             error(line, f"annotation '{bad[0]}' must be text; put it in quotes")
@@ -257,8 +257,13 @@ def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotatio
         if kind not in ANNOTATION_KINDS:
             error(line, f"annotation 'kind' must be one of {', '.join(ANNOTATION_KINDS)}, not '{kind}'")
             continue
+        if texts["lang"] and not is_language_tag(texts["lang"]):
+            error(line, f"annotation 'lang' must be a BCP 47 language code such as 'en', not '{texts['lang']}'")
+            continue
         entity = _ref(item["entity"], line, "entity", error, allow_mappings=False) if item.get("entity") else None
         annotations.append(
-            Annotation(texts["quote"], texts["note"], line, kind, texts["prefix"] or "", texts["suffix"] or "", entity)
+            Annotation(
+                texts["quote"], texts["note"], line, kind, texts["prefix"] or "", texts["suffix"] or "", entity, texts["lang"]
+            )
         )
     return tuple(annotations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
 AUTOLINK_MODES = ("first", "all", "none")
@@ -45,6 +46,7 @@ class Annotation:
     prefix: str = ""
     suffix: str = ""
     entity: EntityRef | None = None
+    lang: str | None = None  # of the note, when it differs from the article's (a translation)
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,35 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class AnchoredNote:
+    """An annotation found in the text: its number on the page and the passage it explains."""
+
+    number: int
+    annotation: Annotation
+    exact: str  # the passage as matched in the plain text
+    prefix: str  # the text just before and after it, for a W3C TextQuoteSelector
+    suffix: str
+    html: str  # the note, rendered
+
+
+@dataclass(frozen=True)
 class RenderedArticle:
     html: str
     mentions: tuple[Mention, ...]
     summary: str
     headings: tuple[tuple[str, str], ...] = ()  # (anchor, text)
+    notes: tuple[AnchoredNote, ...] = ()
+    problems: tuple[tuple[Annotation, str], ...] = ()  # annotations that could not be anchored
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: a template and its context, or bytes as they are."""
+
+    path: str  # site path, e.g. 'articles/x/' or 'feed.xml'
+    template: str | None  # None: `data` is written as it is
+    context: dict[str, Any] = field(default_factory=dict)
+    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -162,6 +188,7 @@ class Graph:
     tags: dict[str, Tag]  # tag slug -> tag
     article_tags: dict[str, tuple[str, ...]]  # article slug -> tag slugs
     related_articles: dict[str, tuple[str, ...]]  # article slug -> slugs, most shared entities first
+    entity_notes: dict[str, tuple[tuple[str, AnchoredNote], ...]] = field(default_factory=dict)  # id -> (slug, note)
 
     def count(self, entity_id: str) -> int:
         return len(self.entity_articles.get(entity_id, ()))

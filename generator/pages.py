@@ -7,28 +7,19 @@ list), so that a later incremental build can tell which pages an edit touches.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from generator import urls as paths
 from generator.i18n import translate
-from generator.model import ENTITY_TYPES, Article, Entity, Graph, Mention, RenderedArticle, Site
+from generator.model import ENTITY_TYPES, AnchoredNote, Article, Entity, Graph, Mention, Page, RenderedArticle, Site
 from generator.text import name_key
 from generator.urls import Urls
 
 FEED_ENTRIES = 50
 TOP_ENTITIES = 24
 SNIPPETS_PER_ARTICLE = 3
-
-
-@dataclass(frozen=True)
-class Page:
-    path: str  # site path, e.g. 'articles/x/' or 'feed.xml'
-    template: str | None  # None: `data` is written as it is
-    context: dict[str, Any] = field(default_factory=dict)
-    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -56,6 +47,19 @@ class Item:
     lang: str
     summary: str
     snippets: tuple[Snippet, ...] = ()
+
+
+@dataclass(frozen=True)
+class EntityNote:
+    """An annotation tied to an entity, shown on the entity's page."""
+
+    label: str
+    kind: str
+    passage: str
+    html: str
+    passage_url: str
+    article_title: str
+    article_url: str
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class _Planner:
             ],
             "related": [self.item(slug) for slug in self.graph.related_articles[article.slug]],
             "json_ld": self.article_json_ld(article, entity_ids),
+            "annotations_url": self.urls.url(paths.annotations(article.slug)) if rendered.notes else None,
         }
         return self.html(paths.article(article.slug), "article.html", context)
 
@@ -141,6 +146,7 @@ class _Planner:
             "co_mentioned": [self.entity_link(e, str(n)) for e, n in self.graph.co_mentions.get(entity.id, ())],
             "total": len(slugs),
             "feed_url": self.urls.url(paths.entity_feed(entity.id)),
+            "annotations": [self.entity_note(slug, note) for slug, note in self.graph.entity_notes.get(entity.id, ())],
         }
         for page, chunk, pagination in self.paginate(list(slugs), lambda n: paths.entity(entity.id, n)):
             items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
@@ -214,11 +220,7 @@ class _Planner:
         return Page(path, "feed.xml", context)
 
     def feed_id(self, path: str) -> str:
-        """Atom ids must be absolute IRIs: the page's URL, or a stable URN without a host."""
-        absolute = self.urls.absolute(path)
-        if absolute:
-            return absolute
-        return uuid.uuid5(uuid.NAMESPACE_URL, f"rassegna:{self.site.config.title}:{path}").urn
+        return self.urls.iri(path, self.site.config.title)
 
     def item(self, slug: str, mentions: tuple[Mention, ...] = ()) -> Item:
         article = self.by_slug[slug]
@@ -228,6 +230,12 @@ class _Planner:
             for m in _distinct_sentences(mentions)[:SNIPPETS_PER_ARTICLE]
         )
         return Item(url, article.title, article.day, article.lang, self.summary(article), snippets)
+
+    def entity_note(self, slug: str, note: AnchoredNote) -> EntityNote:
+        article = self.by_slug[slug]
+        url = self.urls.url(paths.article(slug))
+        label = translate(self.language, f"kind.{note.annotation.kind}")
+        return EntityNote(label, note.annotation.kind, note.exact, note.html, f"{url}#ann-{note.number}", article.title, url)
 
     def summary(self, article: Article) -> str:
         return article.summary or self.rendered[article.slug].summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +30,11 @@ class Urls:
     def absolute(self, path: str) -> str | None:
         origin = self.origin
         return origin + self.url(path) if origin else None
+
+    def iri(self, path: str, site_title: str) -> str:
+        """An absolute identifier for a page (Atom ids, annotation ids): its URL when the
+        base URL has a host, otherwise a stable URN made from the site title and path."""
+        return self.absolute(path) or uuid.uuid5(uuid.NAMESPACE_URL, f"rassegna:{site_title}:{path}").urn
 
     @staticmethod
     def file_for(path: str) -> str:
@@ -68,6 +74,11 @@ def tag(slug: str, page: int = 1) -> str:
     return paged(f"tags/{slug}/", page)
 
 
+def annotations(slug: str) -> str:
+    return f"articles/{slug}/annotations.jsonld"
+
+
+ANNOTATIONS = "annotations.jsonld"
 FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 NOT_FOUND = "404.html"

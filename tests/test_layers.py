@@ -7,26 +7,34 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter"}
-STAGES = {"config", "load", "resolve", "markdown", "graph", "pages", "templates", "write", "linkcheck"}
+STAGES = {"config", "load", "resolve", "markdown", "graph", "pages", "templates", "write", "linkcheck", "export"}
 ORCHESTRATION = ["build", "serve", "cli"]  # each may import those before it
 # config is read by load: the one stage-to-stage edge, because site.yml is part of loading
 ALLOWED_EXTRA = {("load", "config")}
 
 
+def sources(module: str) -> list[Path]:
+    folder = PACKAGE / module
+    return sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{module}.py"]
+
+
 def imports_of(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    """The generator modules that `module` (a file or a package) imports, itself excluded."""
     found = set()
-    for node in ast.walk(tree):
+    nodes = [node for path in sources(module) for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))]
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
             name = node.module.removeprefix("generator").lstrip(".")
             found.update({name.split(".")[0]} if name else {alias.name for alias in node.names})
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
-    return found - {""}
+    return found - {"", module}
 
 
 def modules() -> list[str]:
-    return sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
+    files = [p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__")]
+    packages = [p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()]
+    return sorted(files + packages)
 
 
 def test_every_module_has_a_layer() -> None:

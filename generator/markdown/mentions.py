@@ -1,10 +1,5 @@
-"""Article bodies: Markdown -> HTML with entity mentions linked, and the mention index.
-
-Parsing and rendering are separate calls. Three plugins do the work on markdown-it's
-token stream: `[[id|text]]` mentions (an inline rule), autolinking of names and aliases
-(a core rule over text tokens) and the mention index (a core rule that records, for
-each mention, the sentence around it). Everything the plugins need arrives in `env`.
-"""
+"""Entity mentions: `[[id|text]]` (an inline rule), autolinking of names and aliases (a core
+rule over text tokens) and the mention index (a core rule recording each mention's sentence)."""
 
 from __future__ import annotations
 
@@ -14,16 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
-from generator.model import Mention, RenderedArticle
-from generator.text import MENTION_RE, sentence_around, slugify
+from generator.markdown.highlight import highlighted, markers_after
+from generator.model import Mention
+from generator.text import MENTION_RE, sentence_around
 
 MENTION = "entity_mention"
 
@@ -38,33 +31,7 @@ class Linker:
     mode: str = "first"  # autolink: first | all | none
 
 
-def render_article(body: str, linker: Linker) -> RenderedArticle:
-    env: dict[str, Any] = {"linker": linker, "mentions": [], "first_paragraph": None, "headings": []}
-    html = parser().render(body, env)
-    summary = env["first_paragraph"] or ""
-    return RenderedArticle(html, tuple(env["mentions"]), summary, tuple(env["headings"]))
-
-
-def render_notes(text: str, linker: Linker) -> str:
-    """Markdown that is not an article body (entity notes): mentions link, nothing autolinks."""
-    plain = Linker(linker.resolve, linker.url, {}, "none")
-    return str(parser().render(text, {"linker": plain, "mentions": [], "first_paragraph": None, "headings": []}))
-
-
-@functools.cache
-def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
-    md.inline.ruler.before("link", MENTION, _mention_rule)
-    md.core.ruler.push("autolink_entities", _autolink_rule)
-    md.core.ruler.push("index_mentions", _index_rule)
-    md.add_render_rule(MENTION, _render_mention)
-    return md
-
-
-def _mention_rule(state: StateInline, silent: bool) -> bool:
+def mention_rule(state: StateInline, silent: bool) -> bool:
     if not state.src.startswith("[[", state.pos):
         return False
     match = MENTION_RE.match(state.src, state.pos)
@@ -79,7 +46,7 @@ def _mention_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _autolink_rule(state: StateCore) -> None:
+def autolink_rule(state: StateCore) -> None:
     linker: Linker = state.env["linker"]
     pattern = autolink_pattern(tuple(sorted(linker.names))) if linker.mode != "none" and linker.names else None
     linked: set[str] = set()
@@ -135,9 +102,11 @@ def _text_token(content: str) -> Token:
     return Token("text", "", 0, content=content)
 
 
-def _index_rule(state: StateCore) -> None:
+def index_rule(state: StateCore) -> None:
     """Give every mention an anchor and record the sentence it stands in."""
     mentions: list[Mention] = state.env["mentions"]
+    if not state.env.get("index", True):
+        return  # notes and entity pages: mentions link, but are not indexed or anchored
     heading: Token | None = None
     for block in state.tokens:
         if block.type == "heading_open":
@@ -178,14 +147,15 @@ def plain_text(children: list[Token]) -> tuple[str, list[tuple[Token, int, int]]
     return "".join(parts), spans
 
 
-def _render_mention(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+def render_mention(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     entity = token.meta.get("entity")
-    text = escapeHtml(token.content)
     if not entity:
-        return text
+        return highlighted(token.content, token.meta, env)
+    text = highlighted(token.content, token.meta, env, markers=False)  # a note marker is a link: not inside this one
     anchor = token.meta.get("anchor")
     id_attr = f' id="{anchor}"' if anchor else ""
     kind = "mention auto" if token.meta.get("auto") else "mention"
     url = escapeHtml(env["linker"].url(entity))
-    return f'<a class="{kind}" href="{url}"{id_attr} data-entity="{escapeHtml(entity)}">{text}</a>'
+    link = f'<a class="{kind}" href="{url}"{id_attr} data-entity="{escapeHtml(entity)}">{text}</a>'
+    return link + markers_after(token.meta, env)

@@ -1,0 +1,77 @@
+"""Article bodies: Markdown -> HTML with entity mentions linked, annotations anchored,
+and the mention index.
+
+Parsing and rendering are markdown-it's; the project's plugins work on its token
+stream (mentions.py: `[[id|text]]`, autolinking, the mention index; anchoring.py:
+notes anchored to passages). Everything they need arrives in `env`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from generator.markdown import anchoring, highlight, mentions
+from generator.markdown.mentions import MENTION, Linker
+from generator.model import Annotation, RenderedArticle
+from generator.text import slugify
+
+__all__ = ["Linker", "MENTION", "parser", "render_article", "render_notes"]
+
+
+def render_article(
+    body: str, linker: Linker, notes: tuple[Annotation, ...] = (), language: str = "en", lang: str | None = None
+) -> RenderedArticle:
+    """Render a body; `language` is the UI's (labels), `lang` the article's."""
+    env: dict[str, Any] = {
+        "linker": linker,
+        "language": language,
+        "article_lang": lang or language,
+        "annotations": notes,
+        "render_note": lambda text: render_notes(text, linker, language),
+        "mentions": [],
+        "notes": [],
+        "problems": [],
+        "first_paragraph": None,
+        "headings": [],
+    }
+    html = parser().render(body, env)
+    return RenderedArticle(
+        html=html,
+        mentions=tuple(env["mentions"]),
+        summary=env["first_paragraph"] or "",
+        headings=tuple(env["headings"]),
+        notes=tuple(env["notes"]),
+        problems=tuple(env["problems"]),
+    )
+
+
+def render_notes(text: str, linker: Linker, language: str = "en") -> str:
+    """Markdown that is not an article body (entity notes, annotation notes): mentions link,
+    nothing autolinks, nothing is indexed."""
+    plain = Linker(linker.resolve, linker.url, {}, "none")
+    env = {"linker": plain, "language": language, "index": False, "mentions": [], "headings": []}
+    return str(parser().render(text, env))
+
+
+@functools.cache
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+    md.inline.ruler.before("link", MENTION, mentions.mention_rule)
+    md.core.ruler.push("autolink_entities", mentions.autolink_rule)
+    md.core.ruler.push("index_mentions", mentions.index_rule)
+    md.core.ruler.push("anchor_annotations", anchoring.anchor_rule)
+    md.add_render_rule(MENTION, mentions.render_mention)
+    md.add_render_rule("text", highlight.render_text)
+    md.add_render_rule("code_inline", highlight.render_code_inline)
+    md.add_render_rule(anchoring.GROUP_OPEN, anchoring.render_group_open)
+    md.add_render_rule(anchoring.GROUP_CLOSE, anchoring.render_group_close)
+    md.add_render_rule(anchoring.NOTES, anchoring.render_notes_block)
+    return md

@@ -1,0 +1,227 @@
+"""Anchor annotations on the plain text of the rendered body and place their notes.
+
+The text is the one a reader sees (NFC, white-space runs folded to one space), block
+by block, so a quote may cross inline markup but never a block boundary. A quote is
+found exactly, narrowed by prefix/suffix; not found or found twice is a problem,
+reported with the closest passage or the number of matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from generator.i18n import translate
+from generator.markdown.mentions import MENTION
+from generator.model import AnchoredNote, Annotation
+from generator.text import normalize_text
+
+NOTES = "annotation_notes"
+GROUP_OPEN = "annotation_group_open"
+GROUP_CLOSE = "annotation_group_close"
+_TEXT_TOKENS = ("text", "code_inline", MENTION)
+SELECTOR_CONTEXT = 32  # characters of prefix and suffix kept in the exported selector
+
+
+@dataclass
+class _Block:
+    index: int  # of the inline token in the token stream
+    start: int  # of its text in the document text
+    text: str
+    where: list[tuple[int, int]]  # for each character: (child index, offset in its content; -1 a break)
+
+
+def anchor_rule(state: StateCore) -> None:
+    annotations: tuple[Annotation, ...] = state.env.get("annotations", ())
+    if not annotations:
+        return
+    blocks = _blocks(state.tokens)
+    document = "\n".join(block.text for block in blocks)  # '\n' never matches: quotes stay in one block
+    found: list[tuple[int, int, Annotation]] = []
+    for annotation in annotations:
+        start = _locate(document, annotation, state.env["problems"])
+        if start is not None:
+            found.append((start, start + len(normalize_text(annotation.quote).strip()), annotation))
+    found.sort(key=lambda item: item[0])
+    starts = [block.start for block in blocks]
+    groups: dict[int, list[AnchoredNote]] = {}
+    for number, (start, end, annotation) in enumerate(found, 1):
+        block = blocks[bisect.bisect_right(starts, start) - 1]
+        _highlight(state.tokens[block.index].children or [], block, start - block.start, end - block.start, number)
+        note = _note(number, annotation, document, start, end, state.env["render_note"])
+        state.env["notes"].append(note)
+        groups.setdefault(_top_block(state.tokens, block.index), []).append(note)
+    _insert_notes(state.tokens, groups)
+
+
+def _blocks(tokens: list[Token]) -> list[_Block]:
+    blocks, position = [], 0
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or not token.children:
+            continue
+        chars: list[str] = []
+        where: list[tuple[int, int]] = []
+        for child_index, child in enumerate(token.children):
+            if child.type in _TEXT_TOKENS:
+                child.content = unicodedata.normalize("NFC", child.content)
+                pieces = [(char, offset) for offset, char in enumerate(child.content)]
+            elif child.type in ("softbreak", "hardbreak"):
+                pieces = [(" ", -1)]
+            else:
+                continue
+            for char, offset in pieces:
+                if char.isspace():
+                    if chars and chars[-1] == " ":
+                        continue
+                    char = " "
+                chars.append(char)
+                where.append((child_index, offset))
+        blocks.append(_Block(index, position, "".join(chars), where))
+        position += len(chars) + 1
+    return blocks
+
+
+def _locate(document: str, annotation: Annotation, problems: list[tuple[Annotation, str]]) -> int | None:
+    quote = normalize_text(annotation.quote).strip()
+    prefix, suffix = normalize_text(annotation.prefix), normalize_text(annotation.suffix)
+    flat = document.replace("\n", " ")
+    every = _occurrences(document, quote)
+    chosen = [
+        start
+        for start in every
+        if (not prefix or flat[max(0, start - len(prefix)) : start] == prefix)
+        and (not suffix or flat[start + len(quote) : start + len(quote) + len(suffix)] == suffix)
+    ]
+    shown = _quoted(quote)
+    if len(chosen) == 1:
+        return chosen[0]
+    if len(chosen) > 1:
+        problems.append(
+            (annotation, f"annotation quote {shown} matches {len(chosen)} times; add a 'prefix' or 'suffix' "
+             "(the words just before or after the passage you mean) to pick one")
+        )  # fmt: skip
+    elif every:
+        context = " and ".join(f"{key} {_quoted(value)}" for key, value in (("prefix", prefix), ("suffix", suffix)) if value)
+        problems.append((annotation, f"annotation quote {shown} occurs {len(every)} time(s), but never with {context}"))
+    elif quote in flat:
+        problems.append(
+            (annotation, f"annotation quote {shown} runs from one block (paragraph, heading, list item) into the "
+             "next; a quote must stay inside one block")
+        )  # fmt: skip
+    else:
+        closest = _closest(flat, quote)
+        hint = f"; the closest passage is {_quoted(closest)}" if closest else ""
+        problems.append((annotation, f"annotation quote {shown} is not in the text{hint}"))
+    return None
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    found, start = [], text.find(quote)
+    while quote and start != -1:
+        found.append(start)
+        start = text.find(quote, start + 1)
+    return found
+
+
+def _closest(text: str, quote: str) -> str:
+    """The run of as many words as the quote has that looks most like it."""
+    words = [match.span() for match in re.finditer(r"\S+", text)]
+    size = max(1, len(quote.split()))
+    candidates = [text[words[i][0] : words[min(i + size, len(words)) - 1][1]] for i in range(len(words))]
+    best = difflib.get_close_matches(quote, candidates, n=1, cutoff=0.0)
+    return best[0] if best else ""
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    return f"«{text if len(text) <= limit else text[: limit - 1] + '…'}»"
+
+
+def _highlight(children: list[Token], block: _Block, start: int, end: int, number: int) -> None:
+    spans: dict[int, list[int]] = {}
+    for child_index, offset in block.where[start:end]:
+        if offset >= 0:
+            span = spans.setdefault(child_index, [offset, offset + 1])
+            span[1] = offset + 1
+    for child_index, (low, high) in spans.items():
+        children[child_index].meta.setdefault("highlights", []).append((low, high, number))
+    last_child, last_offset = max(spans.items(), key=lambda item: item[0])
+    children[last_child].meta.setdefault("markers", []).append((last_offset[1], number))
+
+
+def _note(
+    number: int, annotation: Annotation, document: str, start: int, end: int, render: Callable[[str], str]
+) -> AnchoredNote:
+    flat = document.replace("\n", " ")
+    return AnchoredNote(
+        number=number,
+        annotation=annotation,
+        exact=flat[start:end],
+        prefix=flat[max(0, start - SELECTOR_CONTEXT) : start],
+        suffix=flat[end : end + SELECTOR_CONTEXT],
+        html=render(annotation.note),
+    )
+
+
+def _top_block(tokens: list[Token], index: int) -> int:
+    """The index of the closing token of the top-level block that holds tokens[index]."""
+    for position in range(index, len(tokens)):
+        if tokens[position].level == 0 and tokens[position].nesting == -1:
+            return position
+    return len(tokens) - 1
+
+
+def _opening(tokens: list[Token], close: int) -> int:
+    depth = 0
+    for position in range(close, -1, -1):
+        depth += tokens[position].nesting
+        if depth == 0:
+            return position
+    return 0
+
+
+def _insert_notes(tokens: list[Token], groups: dict[int, list[AnchoredNote]]) -> None:
+    for close in sorted(groups, reverse=True):  # from the end, so earlier indexes stay valid
+        notes = Token(NOTES, "div", 0, meta={"notes": groups[close]})
+        tokens[close + 1 : close + 1] = [notes, Token(GROUP_CLOSE, "div", -1)]
+        tokens.insert(_opening(tokens, close), Token(GROUP_OPEN, "div", 1))
+
+
+def render_group_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return '<div class="annotated-block">\n'
+
+
+def render_group_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return "</div>\n"
+
+
+def render_notes_block(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    language = env.get("language", "en")
+    parts = ['<div class="notes">\n']
+    for note in tokens[idx].meta["notes"]:
+        parts.append(note_html(note, language, env.get("article_lang", language)))
+    parts.append("</div>\n")
+    return "".join(parts)
+
+
+def note_html(note: AnchoredNote, language: str, article_lang: str) -> str:
+    n, kind = note.number, note.annotation.kind
+    label = escapeHtml(translate(language, f"kind.{kind}"))
+    back = escapeHtml(translate(language, "back_to_passage"))
+    by = escapeHtml(translate(language, "archive_note"))
+    lang = note.annotation.lang or article_lang
+    return (
+        f'<aside class="annotation kind-{kind}" id="note-{n}" aria-labelledby="note-{n}-label">\n'
+        f'<p class="annotation-label" id="note-{n}-label"><a class="note-back" href="#ann-{n}" '
+        f'aria-label="{back} {n}">{n}</a> <span class="kind">{label}</span> '
+        f'<span class="by">{by}</span></p>\n'
+        f'<div class="annotation-body" lang="{escapeHtml(lang)}">\n{note.html}</div>\n</aside>\n'
+    )
