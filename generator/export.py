@@ -4,6 +4,7 @@ archive's AnnotationCollection (https://www.w3.org/TR/annotation-model/)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from generator import urls as paths
@@ -23,7 +24,10 @@ PURPOSES = {
 
 def annotation_pages(site: Site, rendered: dict[str, RenderedArticle], urls: Urls) -> list[Page]:
     annotated = [article for article in site.articles if rendered[article.slug].notes]
-    iri = lambda path: urls.iri(path, site.config.title)  # noqa: E731
+
+    def iri(path: str) -> str:
+        return urls.iri(path, site.config.title)
+
     total = sum(len(rendered[article.slug].notes) for article in annotated)
     collection: dict[str, Any] = {
         "@context": CONTEXT,
@@ -33,30 +37,30 @@ def annotation_pages(site: Site, rendered: dict[str, RenderedArticle], urls: Url
         "total": total,
     }
     if annotated:
-        collection["first"] = iri(paths.annotations(annotated[0].slug))
-        collection["last"] = iri(paths.annotations(annotated[-1].slug))
+        collection["first"] = iri(paths.annotation_page(annotated[0].slug))
+        collection["last"] = iri(paths.annotation_page(annotated[-1].slug))
     pages = [Page(paths.ANNOTATIONS, None, data=_json(collection))]
     start = 0
     for index, article in enumerate(annotated):
         notes = rendered[article.slug].notes
         page: dict[str, Any] = {
             "@context": CONTEXT,
-            "id": iri(paths.annotations(article.slug)),
+            "id": iri(paths.annotation_page(article.slug)),
             "type": "AnnotationPage",
             "partOf": {"id": collection["id"], "label": site.config.title, "total": total},
             "startIndex": start,
             "items": [annotation(article, note, site, iri) for note in notes],
         }
         if index > 0:
-            page["prev"] = iri(paths.annotations(annotated[index - 1].slug))
+            page["prev"] = iri(paths.annotation_page(annotated[index - 1].slug))
         if index + 1 < len(annotated):
-            page["next"] = iri(paths.annotations(annotated[index + 1].slug))
-        pages.append(Page(paths.annotations(article.slug), None, data=_json(page)))
+            page["next"] = iri(paths.annotation_page(annotated[index + 1].slug))
+        pages.append(Page(paths.annotation_page(article.slug), None, data=_json(page)))
         start += len(notes)
     return pages
 
 
-def annotation(article: Article, note: AnchoredNote, site: Site, iri: Any) -> dict[str, Any]:
+def annotation(article: Article, note: AnchoredNote, site: Site, iri: Callable[[str], str]) -> dict[str, Any]:
     purpose = PURPOSES[note.annotation.kind]
     selector = {"type": "TextQuoteSelector", "exact": note.exact}
     if note.prefix:

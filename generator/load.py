@@ -263,7 +263,14 @@ def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotatio
         entity = _ref(item["entity"], line, "entity", error, allow_mappings=False) if item.get("entity") else None
         annotations.append(
             Annotation(
-                texts["quote"], texts["note"], line, kind, texts["prefix"] or "", texts["suffix"] or "", entity, texts["lang"]
+                texts["quote"],
+                texts["note"],
+                line,
+                kind,
+                texts["prefix"] or "",
+                texts["suffix"] or "",
+                entity,
+                texts["lang"],
             )
         )
     return tuple(annotations)

@@ -125,7 +125,7 @@ class _Planner:
             ],
             "related": [self.item(slug) for slug in self.graph.related_articles[article.slug]],
             "json_ld": self.article_json_ld(article, entity_ids),
-            "annotations_url": self.urls.url(paths.annotations(article.slug)) if rendered.notes else None,
+            "annotations_url": self.urls.url(paths.annotation_page(article.slug)) if rendered.notes else None,
         }
         return self.html(paths.article(article.slug), "article.html", context)
 
@@ -235,7 +235,9 @@ class _Planner:
         article = self.by_slug[slug]
         url = self.urls.url(paths.article(slug))
         label = translate(self.language, f"kind.{note.annotation.kind}")
-        return EntityNote(label, note.annotation.kind, note.exact, note.html, f"{url}#ann-{note.number}", article.title, url)
+        return EntityNote(
+            label, note.annotation.kind, note.exact, note.html, f"{url}#ann-{note.number}", article.title, url
+        )
 
     def summary(self, article: Article) -> str:
         return article.summary or self.rendered[article.slug].summary

@@ -74,7 +74,7 @@ def tag(slug: str, page: int = 1) -> str:
     return paged(f"tags/{slug}/", page)
 
 
-def annotations(slug: str) -> str:
+def annotation_page(slug: str) -> str:
     return f"articles/{slug}/annotations.jsonld"
 
 

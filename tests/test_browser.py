@@ -40,11 +40,11 @@ def test_article_fits_the_screen(browser, archive_origin: str, width: int) -> No
 def test_mention_to_entity_and_back_to_the_passage(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(archive_origin + ARTICLE)
-    page.locator(".body a.mention", has_text="Zheshang Securities").click()
+    page.locator(".body a.mention[id]", has_text="Zheshang Securities").click()
     page.wait_for_url("**/archive/entities/zheshang-securities/")
     assert page.locator("h1").inner_text() == "Zheshang Securities"
-    assert page.locator("blockquote.snippet mark").first.inner_text() == "Zheshang Securities"
-    page.locator("a.to-mention").first.click()
+    assert page.locator(".mentions blockquote.snippet mark").first.inner_text() == "Zheshang Securities"
+    page.locator(".mentions a.to-mention").first.click()
     page.wait_for_url("**/archive/articles/bytedance-caccia-esperti-ai/#m*")
     target = page.evaluate("document.querySelector(':target').textContent")
     assert target == "Zheshang Securities"
@@ -59,4 +59,56 @@ def test_missing_page_shows_the_styled_404(browser, archive_origin: str, tmp_pat
     page.locator("a", has_text="Torna alla pagina iniziale").click()
     page.wait_for_url(archive_origin)
     assert page.locator("h1").first.inner_text() == "Ultimi articoli"
+    page.close()
+
+
+def note_and_passage(page, number: int):  # type: ignore[no-untyped-def]
+    passage = page.locator(f'mark[aria-details~="note-{number}"]').first
+    paragraph = passage.locator("xpath=ancestor::*[parent::div[contains(@class,'annotated-block')]]")
+    return passage.bounding_box(), paragraph.bounding_box(), page.locator(f"#note-{number}").bounding_box()
+
+
+def test_on_a_wide_screen_the_note_sits_beside_its_passage(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(archive_origin + ARTICLE)
+    for number in range(1, 8):
+        passage, paragraph, note = note_and_passage(page, number)
+        assert note["x"] >= paragraph["x"] + paragraph["width"], number  # in the margin, right of the text
+        assert note["y"] < paragraph["y"] + paragraph["height"] + 400, number  # level with its paragraph
+    passage, paragraph, note = note_and_passage(page, 1)
+    assert abs(note["y"] - paragraph["y"]) < 40  # the first note of a block starts level with it
+    page.screenshot(path=ARTIFACTS / "annotations-1280.png", full_page=True)
+    page.close()
+
+
+def test_on_a_phone_the_note_sits_under_its_paragraph(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(archive_origin + ARTICLE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    for number in range(1, 8):
+        passage, paragraph, note = note_and_passage(page, number)
+        assert note["y"] >= paragraph["y"] + paragraph["height"], number
+        assert abs(note["x"] - paragraph["x"]) < 2, number
+    page.screenshot(path=ARTIFACTS / "annotations-375.png", full_page=True)
+    page.close()
+
+
+def test_marker_goes_to_the_note_and_back_by_keyboard(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 375, "height": 700})
+    page.goto(archive_origin + ARTICLE)
+    marker = page.locator("#ann-7")
+    marker.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#note-7")
+    note = page.locator("#note-7")
+    assert note.evaluate("el => el.matches(':target')")
+    box = note.bounding_box()
+    assert 0 <= box["y"] < 700  # scrolled into view
+    assert note.get_attribute("aria-labelledby") == "note-7-label"
+    assert page.locator('mark[aria-details~="note-7"]').count() >= 1
+    page.screenshot(path=ARTIFACTS / "annotation-note-target.png")
+    page.locator("#note-7 a.note-back").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#ann-7")
+    assert 0 <= marker.bounding_box()["y"] < 700
     page.close()

@@ -110,7 +110,9 @@ def _locate(document: str, annotation: Annotation, problems: list[tuple[Annotati
              "(the words just before or after the passage you mean) to pick one")
         )  # fmt: skip
     elif every:
-        context = " and ".join(f"{key} {_quoted(value)}" for key, value in (("prefix", prefix), ("suffix", suffix)) if value)
+        context = " and ".join(
+            f"{key} {_quoted(value)}" for key, value in (("prefix", prefix), ("suffix", suffix)) if value
+        )
         problems.append((annotation, f"annotation quote {shown} occurs {len(every)} time(s), but never with {context}"))
     elif quote in flat:
         problems.append(
@@ -136,7 +138,8 @@ def _closest(text: str, quote: str) -> str:
     """The run of as many words as the quote has that looks most like it."""
     words = [match.span() for match in re.finditer(r"\S+", text)]
     size = max(1, len(quote.split()))
-    candidates = [text[words[i][0] : words[min(i + size, len(words)) - 1][1]] for i in range(len(words))]
+    starts = range(max(1, len(words) - size + 1)) if words else range(0)
+    candidates = [text[words[i][0] : words[min(i + size, len(words)) - 1][1]] for i in starts]
     best = difflib.get_close_matches(quote, candidates, n=1, cutoff=0.0)
     return best[0] if best else ""
 

@@ -24,9 +24,9 @@ def highlighted(content: str, meta: dict[str, Any], env: Any, markers: bool = Tr
     for start, end in zip(cuts, cuts[1:], strict=False):
         piece = escapeHtml(content[start:end])
         covering = sorted({n for s, e, n in spans if s <= start and end <= e})
-        if covering and piece:
-            details = " ".join(f"note-{n}" for n in covering)
-            out.append(f'<mark class="annotated" aria-details="{details}">{piece}</mark>')
+        if covering and piece:  # overlapping passages: one <mark> per note, nested
+            opening = "".join(f'<mark class="annotated" aria-details="note-{n}">' for n in covering)
+            out.append(opening + piece + "</mark>" * len(covering))
         else:
             out.append(piece)
         out.extend(marker(n, env) for p, n in points if p == end)
