@@ -12,7 +12,7 @@ from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.export import annotation_pages
 from generator.graph import build_graph
 from generator.load import load_content
-from generator.markdown import Linker, render_article, render_notes
+from generator.markdown import Linker, name_matcher, render_article, render_notes
 from generator.model import Page, RenderedArticle, Site
 from generator.pages import plan_pages
 from generator.resolve import resolve
@@ -100,8 +100,9 @@ def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
 
 def render_articles(site: Site, diagnostics: Diagnostics) -> dict[str, RenderedArticle]:
     rendered = {}
+    matcher = name_matcher(all_names(site))
     for article in site.articles:
-        linker = linker_for(site, article.slug)
+        linker = linker_for(site, article.slug, matcher)
         page = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
         for annotation, problem in page.problems:
             diagnostics.error(article.path, annotation.line, problem)
@@ -125,7 +126,11 @@ def check_collisions(pages: list[Page], copies: list[tuple[str, Path]], diagnost
         taken.add(target)
 
 
-def linker_for(site: Site, slug: str | None = None) -> Linker:
+def all_names(site: Site) -> tuple[str, ...]:
+    return tuple(sorted({name for e in site.entities.values() for name in (e.name, *e.aliases)}))
+
+
+def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> Linker:
     """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names."""
     urls = Urls(site.config.base_url)
     names: dict[str, str] = {}
@@ -138,6 +143,7 @@ def linker_for(site: Site, slug: str | None = None) -> Linker:
         url=lambda entity_id: urls.url(paths.entity(entity_id)),
         names=names,
         mode=site.config.autolink,
+        matcher=matcher,
     )
 
 

@@ -227,3 +227,18 @@ def test_exports_without_a_host_use_stable_urns(shipped_site: Path) -> None:
     page = shipped_site / "articles/bytedance-caccia-esperti-ai/annotations.jsonld"
     assert check(page, shipped_site / "annotations.jsonld").returncode == 0
     assert json.loads(page.read_text(encoding="utf-8"))["id"].startswith("urn:uuid:")
+
+
+@pytest.mark.parametrize(
+    "body, quote",
+    [
+        ("Prima riga  \n  seconda riga con Acme.", "seconda riga"),
+        ("Uno   due\ttre **quattro   cinque** sei.", "due tre quattro cinque"),
+        ("Alfa *beta*   gamma.", "beta gamma"),
+    ],
+)
+def test_highlights_land_on_the_right_characters_around_folded_space(body: str, quote: str) -> None:
+    page = render(body, note(quote))
+    assert page.problems == ()
+    text = re.sub(r"<[^>]+>", "", marked(page.html, 1))
+    assert re.sub(r"\s+", " ", text).strip() == quote

@@ -16,11 +16,11 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.markdown import anchoring, highlight, mentions
-from generator.markdown.mentions import MENTION, Linker
+from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import slugify
 
-__all__ = ["Linker", "MENTION", "parser", "render_article", "render_notes"]
+__all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "render_notes"]
 
 
 def render_article(
@@ -53,7 +53,7 @@ def render_article(
 def render_notes(text: str, linker: Linker, language: str = "en") -> str:
     """Markdown that is not an article body (entity notes, annotation notes): mentions link,
     nothing autolinks, nothing is indexed."""
-    plain = Linker(linker.resolve, linker.url, {}, "none")
+    plain = Linker(linker.resolve, linker.url, {}, "none", None)
     env = {"linker": plain, "language": language, "index": False, "mentions": [], "headings": []}
     return str(parser().render(text, env))
 

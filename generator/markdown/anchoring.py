@@ -33,11 +33,22 @@ SELECTOR_CONTEXT = 32  # characters of prefix and suffix kept in the exported se
 
 
 @dataclass
+class _Piece:
+    start: int  # of its normalised text in the block's text
+    child: int  # index of the token among the block's children; -1 for a line break
+    content: str  # the token's content (NFC)
+    dropped_space: bool  # a leading space folded into the previous piece's
+
+
+@dataclass
 class _Block:
     index: int  # of the inline token in the token stream
     start: int  # of its text in the document text
     text: str
-    where: list[tuple[int, int]]  # for each character: (child index, offset in its content; -1 a break)
+    pieces: list[_Piece]
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def anchor_rule(state: StateCore) -> None:
@@ -68,26 +79,41 @@ def _blocks(tokens: list[Token]) -> list[_Block]:
     for index, token in enumerate(tokens):
         if token.type != "inline" or not token.children:
             continue
-        chars: list[str] = []
-        where: list[tuple[int, int]] = []
+        parts: list[str] = []
+        pieces: list[_Piece] = []
+        length, after_space = 0, False
         for child_index, child in enumerate(token.children):
             if child.type in _TEXT_TOKENS:
-                child.content = unicodedata.normalize("NFC", child.content)
-                pieces = [(char, offset) for offset, char in enumerate(child.content)]
+                if not child.content.isascii():
+                    child.content = unicodedata.normalize("NFC", child.content)
+                content, text = child.content, _SPACES.sub(" ", child.content)
             elif child.type in ("softbreak", "hardbreak"):
-                pieces = [(" ", -1)]
+                child_index, content, text = -1, " ", " "
             else:
                 continue
-            for char, offset in pieces:
-                if char.isspace():
-                    if chars and chars[-1] == " ":
-                        continue
-                    char = " "
-                chars.append(char)
-                where.append((child_index, offset))
-        blocks.append(_Block(index, position, "".join(chars), where))
-        position += len(chars) + 1
+            dropped = after_space and text.startswith(" ")
+            text = text[1:] if dropped else text
+            pieces.append(_Piece(length, child_index, content, dropped))
+            parts.append(text)
+            length += len(text)
+            after_space = text.endswith(" ") if text else after_space
+        blocks.append(_Block(index, position, "".join(parts), pieces))
+        position += length + 1
     return blocks
+
+
+def _raw_offset(piece: _Piece, offset: int) -> int:
+    """Where the `offset`-th character of a piece's folded text is in its raw content."""
+    folded, previous_space = 0, piece.dropped_space
+    for raw, char in enumerate(piece.content):
+        space = char.isspace()
+        if space and previous_space:
+            continue
+        if folded >= offset:
+            return raw
+        folded += 1
+        previous_space = space
+    return len(piece.content)
 
 
 def _locate(document: str, annotation: Annotation, problems: list[tuple[Annotation, str]]) -> int | None:
@@ -149,15 +175,22 @@ def _quoted(text: str, limit: int = 80) -> str:
 
 
 def _highlight(children: list[Token], block: _Block, start: int, end: int, number: int) -> None:
-    spans: dict[int, list[int]] = {}
-    for child_index, offset in block.where[start:end]:
-        if offset >= 0:
-            span = spans.setdefault(child_index, [offset, offset + 1])
-            span[1] = offset + 1
-    for child_index, (low, high) in spans.items():
-        children[child_index].meta.setdefault("highlights", []).append((low, high, number))
-    last_child, last_offset = max(spans.items(), key=lambda item: item[0])
-    children[last_child].meta.setdefault("markers", []).append((last_offset[1], number))
+    """Mark text[start:end] of a block in every token it touches; the marker goes after it."""
+    starts = [piece.start for piece in block.pieces]
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_right(starts, end - 1) - 1
+    final: tuple[Token, int] | None = None
+    for piece in block.pieces[first : last + 1]:
+        if piece.child < 0:
+            continue  # a line break: nothing to mark
+        low = _raw_offset(piece, max(start - piece.start, 0))
+        high = _raw_offset(piece, end - piece.start)
+        if high > low:
+            child = children[piece.child]
+            child.meta.setdefault("highlights", []).append((low, high, number))
+            final = (child, high)
+    if final is not None:
+        final[0].meta.setdefault("markers", []).append((final[1], number))
 
 
 def _note(

@@ -4,11 +4,11 @@ rule over text tokens) and the mention index (a core rule recording each mention
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -29,6 +29,7 @@ class Linker:
     url: Callable[[str], str]  # entity id -> page URL
     names: dict[str, str]  # surface form to autolink -> entity id
     mode: str = "first"  # autolink: first | all | none
+    matcher: Any = None  # an automaton over every entity's names (shared by all articles); None: built from `names`
 
 
 def mention_rule(state: StateInline, silent: bool) -> bool:
@@ -48,7 +49,7 @@ def mention_rule(state: StateInline, silent: bool) -> bool:
 
 def autolink_rule(state: StateCore) -> None:
     linker: Linker = state.env["linker"]
-    pattern = autolink_pattern(tuple(sorted(linker.names))) if linker.mode != "none" and linker.names else None
+    matcher = (linker.matcher or name_matcher(tuple(sorted(linker.names)))) if linker.mode != "none" and linker.names else None
     linked: set[str] = set()
     in_heading = False
     for block in state.tokens:
@@ -67,35 +68,60 @@ def autolink_rule(state: StateCore) -> None:
                 token = _text_token(token.content)  # no link inside a link
             elif token.type == MENTION and token.meta["entity"]:
                 linked.add(token.meta["entity"])
-            elif token.type == "text" and pattern and not link_depth and not in_heading:
-                children.extend(_autolink(token.content, pattern, linker, linked))
+            elif token.type == "text" and matcher and not link_depth and not in_heading:
+                children.extend(_autolink(token.content, matcher, linker, linked))
                 continue
             children.append(token)
         block.children = children
 
 
-def _autolink(text: str, pattern: re.Pattern[str], linker: Linker, linked: set[str]) -> list[Token]:
+def _autolink(text: str, matcher: Any, linker: Linker, linked: set[str]) -> list[Token]:
     tokens, position = [], 0
-    for match in pattern.finditer(text):
-        entity = linker.names[match.group()]
+    for start, end, name in find_names(text, matcher, linker.names):
+        entity = linker.names[name]
         if linker.mode == "first" and entity in linked:
             continue
         linked.add(entity)
-        if match.start() > position:
-            tokens.append(_text_token(text[position : match.start()]))
-        mention = Token(MENTION, "a", 0, content=match.group(), meta={"entity": entity, "auto": True})
-        tokens.append(mention)
-        position = match.end()
+        if start > position:
+            tokens.append(_text_token(text[position:start]))
+        tokens.append(Token(MENTION, "a", 0, content=name, meta={"entity": entity, "auto": True}))
+        position = end
     if position < len(text):
         tokens.append(_text_token(text[position:]))
     return tokens
 
 
-@functools.lru_cache(maxsize=4096)
-def autolink_pattern(names: Sequence[str]) -> re.Pattern[str]:
-    """One pattern for all names, longest first so that the longest name wins; whole words only."""
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n)))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+def find_names(text: str, matcher: Any, wanted: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Whole-word occurrences of the wanted names, leftmost-longest, never overlapping."""
+    found = []
+    for last, name in matcher.iter(text):
+        if name not in wanted:
+            continue  # another article's entity
+        start, end = last - len(name) + 1, last + 1
+        if _is_word(text, start - 1) or _is_word(text, end):
+            continue
+        found.append((start, end, name))
+    found.sort(key=lambda match: (match[0], match[0] - match[1]))
+    chosen, reached = [], 0
+    for match in found:
+        if match[0] >= reached:
+            chosen.append(match)
+            reached = match[1]
+    return chosen
+
+
+def _is_word(text: str, index: int) -> bool:
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] == "_")
+
+
+@functools.lru_cache(maxsize=64)
+def name_matcher(names: Sequence[str]) -> Any:
+    """An Aho-Corasick automaton over the names: one pass over a text finds all of them."""
+    automaton = ahocorasick.Automaton()
+    for name in names:
+        automaton.add_word(name, name)
+    automaton.make_automaton()
+    return automaton
 
 
 def _text_token(content: str) -> Token:
