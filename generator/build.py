@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import parallel
 from generator import urls as paths
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
@@ -13,8 +15,9 @@ from generator.export import annotation_pages
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, name_matcher, render_article, render_notes
-from generator.model import Page, RenderedArticle, Site
+from generator.model import Article, Page, RenderedArticle, Site
 from generator.pages import plan_pages
+from generator.parallel import default_jobs, map_in_chunks
 from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import name_key
@@ -32,6 +35,7 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool = False
+    jobs: int = field(default_factory=default_jobs)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ def build(options: BuildOptions) -> BuildResult:
     diagnostics = Diagnostics()
     diagnostics.items.extend(check_templates(templates))
     site = load_and_resolve(options, diagnostics)
-    rendered = render_articles(site, diagnostics)
+    rendered = render_articles(site, diagnostics, options.jobs)
     notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
     graph = build_graph(site, rendered)
     urls = Urls(site.config.base_url)
@@ -65,19 +69,14 @@ def build(options: BuildOptions) -> BuildResult:
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
-    env = make_environment(templates, site.config)
-    try:
-        with SiteWriter(options.out) as writer:
-            for page in pages:
-                data = page.data if page.template is None else render_template(env, page.template, page.context)
-                writer.write(Urls.file_for(page.path), data)
-            for target, source in copies:
-                writer.copy(target, source)
-    except Exception as exc:
-        problem = template_problem(exc, templates)
-        if problem is None:
-            raise
-        raise ContentError([problem]) from None
+    with SiteWriter(options.out) as writer:
+        targets = [writer.reserve(Urls.file_for(page.path)) for page in pages]
+        parallel.shared.update(env=make_environment(templates, site.config), templates=templates, pages=pages)
+        problems = [p for p in map_in_chunks(_write_pages, list(enumerate(targets)), options.jobs) if p]
+        if problems:
+            raise ContentError(problems[:1])
+        for target, source in copies:
+            writer.copy(target, source)
     return BuildResult(
         pages=sum(1 for page in pages if page.path.endswith("/")),
         articles=len(site.articles),
@@ -98,16 +97,38 @@ def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
     return site
 
 
-def render_articles(site: Site, diagnostics: Diagnostics) -> dict[str, RenderedArticle]:
-    rendered = {}
-    matcher = name_matcher(all_names(site))
-    for article in site.articles:
-        linker = linker_for(site, article.slug, matcher)
-        page = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
+def render_articles(site: Site, diagnostics: Diagnostics, jobs: int = 1) -> dict[str, RenderedArticle]:
+    parallel.shared.update(site=site, matcher=name_matcher(all_names(site)))
+    pages = map_in_chunks(_render_bodies, site.articles, jobs)
+    for article, page in zip(site.articles, pages, strict=True):
         for annotation, problem in page.problems:
             diagnostics.error(article.path, annotation.line, problem)
-        rendered[article.slug] = page
-    return rendered
+    return {article.slug: page for article, page in zip(site.articles, pages, strict=True)}
+
+
+def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
+    site, matcher = parallel.shared["site"], parallel.shared["matcher"]
+    return [
+        render_article(a.body, linker_for(site, a.slug, matcher), a.annotations, site.config.language, a.lang)
+        for a in articles
+    ]
+
+
+def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
+    """Render and write pages (in a worker); a template error comes back as a diagnostic."""
+    env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
+    for index, target in work:
+        page = pages[index]
+        try:
+            data = page.data if page.template is None else render_template(env, page.template, page.context)
+        except Exception as exc:
+            problem = template_problem(exc, templates)
+            if problem is None:
+                raise
+            return [problem]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return []
 
 
 def files_to_copy(site: Site, templates: Path) -> list[tuple[str, Path]]:
@@ -142,6 +163,7 @@ def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> L
         resolve=lambda text: site.lookup.get(name_key(text)),
         url=lambda entity_id: urls.url(paths.entity(entity_id)),
         names=names,
+        name=lambda entity_id: site.entities[entity_id].name,
         mode=site.config.autolink,
         matcher=matcher,
     )

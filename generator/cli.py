@@ -10,6 +10,7 @@ from pathlib import Path
 from generator import __version__
 from generator.build import BuildOptions, build
 from generator.errors import ContentError, Diagnostic, UsageError
+from generator.parallel import default_jobs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,12 +65,21 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "--strict", action="store_true", help="treat warnings (stub entities, unknown keys) as errors"
     )
+    build_parser.add_argument(
+        "--jobs", type=positive, default=default_jobs(), metavar="N", help="worker processes (default: all cores)"
+    )
     build_parser.set_defaults(run=run_build)
     return parser
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not '{text}'")
+    return int(text)
+
+
 def run_build(args: argparse.Namespace) -> int:
-    options = BuildOptions(args.content, args.out, args.templates, args.base_url, args.drafts, args.strict)
+    options = BuildOptions(args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs)
     try:
         result = build(options)
     except ContentError as exc:

@@ -165,7 +165,7 @@ class _Planner:
 
     def site_feed(self) -> Page:
         slugs = [article.slug for article in self.site.articles]
-        return self.feed(paths.FEED, self.site.config.title, paths.home(), slugs)
+        return self.feed(paths.FEED, self.site.config.title, paths.home(), slugs, full_text=True)
 
     def entity_feed(self, entity: Entity) -> Page:
         title = f"{self.site.config.title} — {entity.name}"
@@ -195,7 +195,10 @@ class _Planner:
     def html(self, path: str, template: str, context: dict[str, Any]) -> Page:
         return Page(path, template, {**context, "page_path": path})
 
-    def feed(self, path: str, title: str, home: str, slugs: tuple[str, ...] | list[str]) -> Page:
+    def feed(
+        self, path: str, title: str, home: str, slugs: tuple[str, ...] | list[str], full_text: bool = False
+    ) -> Page:
+        """An Atom feed; only the site's carries full texts (entity feeds link to them)."""
         articles = [self.by_slug[slug] for slug in slugs[:FEED_ENTRIES]]
         entries = [
             {
@@ -204,7 +207,7 @@ class _Planner:
                 "article": a,
                 "updated": _timestamp(a),
                 "summary": self.summary(a),
-                "content": self.rendered[a.slug].html,
+                "content": self.rendered[a.slug].html if full_text else None,
             }
             for a in articles
         ]

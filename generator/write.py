@@ -56,6 +56,10 @@ class SiteWriter:
         else:
             shutil.rmtree(self.temp, ignore_errors=True)  # the previous site stays as it was
 
+    def reserve(self, path: str) -> Path:
+        """Claim an output path (one writer per path) and return the file to write it to."""
+        return self._target(path)
+
     def write(self, path: str, data: bytes) -> None:
         target = self._target(path)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -114,3 +114,9 @@ def test_headings_get_ids() -> None:
 def test_notes_link_mentions_but_do_not_autolink() -> None:
     html = render_notes("Parte di [[bytedance|ByteDance]]; TikTok no.", linker("all"))
     assert links(html) == [("bytedance", "ByteDance")]
+
+
+def test_a_bare_id_shows_the_entity_name() -> None:
+    named = Linker(resolve=linker().resolve, url=linker().url, names={}, name=lambda e: ENTITIES[e], mode="none")
+    page = render_article("[[bytedance]] e [[TikTok]] e [[usa|gli Stati Uniti]].", named)
+    assert links(page.html) == [("bytedance", "ByteDance"), ("tiktok", "TikTok"), ("usa", "gli Stati Uniti")]

@@ -53,7 +53,7 @@ def render_article(
 def render_notes(text: str, linker: Linker, language: str = "en") -> str:
     """Markdown that is not an article body (entity notes, annotation notes): mentions link,
     nothing autolinks, nothing is indexed."""
-    plain = Linker(linker.resolve, linker.url, {}, "none", None)
+    plain = Linker(linker.resolve, linker.url, {}, linker.name, "none", None)
     env = {"linker": plain, "language": language, "index": False, "mentions": [], "headings": []}
     return str(parser().render(text, env))
 

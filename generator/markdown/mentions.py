@@ -28,6 +28,7 @@ class Linker:
     resolve: Callable[[str], str | None]  # a reference as written -> entity id
     url: Callable[[str], str]  # entity id -> page URL
     names: dict[str, str]  # surface form to autolink -> entity id
+    name: Callable[[str], str] = str  # entity id -> display name, shown for [[id]]
     mode: str = "first"  # autolink: first | all | none
     matcher: Any = None  # an automaton over every entity's names (shared by all articles); None: built from `names`
 
@@ -39,17 +40,24 @@ def mention_rule(state: StateInline, silent: bool) -> bool:
     if match is None:
         return False
     if not silent:
-        target, label = match.group(1).strip(), (match.group(2) or match.group(1)).strip()
+        target, label = match.group(1).strip(), match.group(2)
+        linker: Linker = state.env["linker"]
+        entity = linker.resolve(target)
         token = state.push(MENTION, "a", 0)
-        token.content = label
-        token.meta = {"entity": state.env["linker"].resolve(target)}
+        # [[id]] shows the entity's name; [[USA]] or [[id|text]] show what was written
+        token.content = label.strip() if label else linker.name(entity) if entity == target else target
+        token.meta = {"entity": entity}
     state.pos = match.end()
     return True
 
 
 def autolink_rule(state: StateCore) -> None:
     linker: Linker = state.env["linker"]
-    matcher = (linker.matcher or name_matcher(tuple(sorted(linker.names)))) if linker.mode != "none" and linker.names else None
+    matcher = (
+        (linker.matcher or name_matcher(tuple(sorted(linker.names))))
+        if linker.mode != "none" and linker.names
+        else None
+    )
     linked: set[str] = set()
     in_heading = False
     for block in state.tokens:
