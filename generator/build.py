@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,8 +48,12 @@ class BuildResult:
     base_path: str = "/"
 
 
-def build(options: BuildOptions) -> BuildResult:
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site into options.out; raise ContentError (nothing written) or UsageError."""
+    report = progress or (lambda stage, done, total: None)
     started = time.perf_counter()
     templates = find_templates(options.templates)
     if not options.content.is_dir():
@@ -60,7 +64,8 @@ def build(options: BuildOptions) -> BuildResult:
     diagnostics = Diagnostics()
     diagnostics.items.extend(check_templates(templates))
     site = load_and_resolve(options, diagnostics)
-    rendered = render_articles(site, diagnostics, options.jobs)
+    report("read", len(site.articles), len(site.articles))
+    rendered = render_articles(site, diagnostics, options.jobs, lambda done, total: report("render", done, total))
     notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
     graph = build_graph(site, rendered)
     urls = Urls(site.config.base_url)
@@ -72,7 +77,8 @@ def build(options: BuildOptions) -> BuildResult:
     with SiteWriter(options.out) as writer:
         targets = [writer.reserve(Urls.file_for(page.path)) for page in pages]
         parallel.shared.update(env=make_environment(templates, site.config), templates=templates, pages=pages)
-        problems = [p for p in map_in_chunks(_write_pages, list(enumerate(targets)), options.jobs) if p]
+        written = lambda done, total: report("write", done, total)  # noqa: E731
+        problems = [p for p in map_in_chunks(_write_pages, list(enumerate(targets)), options.jobs, written) if p]
         if problems:
             raise ContentError(problems[:1])
         for target, source in copies:
@@ -97,9 +103,11 @@ def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
     return site
 
 
-def render_articles(site: Site, diagnostics: Diagnostics, jobs: int = 1) -> dict[str, RenderedArticle]:
+def render_articles(
+    site: Site, diagnostics: Diagnostics, jobs: int = 1, progress: Callable[[int, int], None] | None = None
+) -> dict[str, RenderedArticle]:
     parallel.shared.update(site=site, matcher=name_matcher(all_names(site)))
-    pages = map_in_chunks(_render_bodies, site.articles, jobs)
+    pages = map_in_chunks(_render_bodies, site.articles, jobs, progress)
     for article, page in zip(site.articles, pages, strict=True):
         for annotation, problem in page.problems:
             diagnostics.error(article.path, annotation.line, problem)
@@ -115,8 +123,9 @@ def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
 
 
 def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
-    """Render and write pages (in a worker); a template error comes back as a diagnostic."""
+    """Render and write pages (in a worker): one result a page, a template error as a diagnostic."""
     env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
+    results: list[Diagnostic | None] = []
     for index, target in work:
         page = pages[index]
         try:
@@ -125,10 +134,11 @@ def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
             problem = template_problem(exc, templates)
             if problem is None:
                 raise
-            return [problem]
+            return results + [problem] + [None] * (len(work) - len(results) - 1)  # the rest is moot
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return []
+        results.append(None)
+    return results
 
 
 def files_to_copy(site: Site, templates: Path) -> list[tuple[str, Path]]:

@@ -11,6 +11,7 @@ from generator import __version__
 from generator.build import BuildOptions, build
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
+from generator.progress import ProgressReporter
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +82,8 @@ def positive(text: str) -> int:
 def run_build(args: argparse.Namespace) -> int:
     options = BuildOptions(args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs)
     try:
-        result = build(options)
+        with ProgressReporter() as progress:
+            result = build(options, progress)
     except ContentError as exc:
         report(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.level == "error")

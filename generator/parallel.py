@@ -23,13 +23,28 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def map_in_chunks(function: Callable[[Sequence[T]], list[R]], items: Sequence[T], jobs: int) -> list[R]:
-    """function(chunk) -> results for that chunk, over `jobs` processes; results in order."""
+def map_in_chunks(
+    function: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """function(chunk) -> results for that chunk, over `jobs` processes; results in order.
+    `progress(done, total)` is called as chunks finish."""
     jobs = max(1, min(jobs, len(items) // MIN_ITEMS_PER_JOB))
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return function(items)
-    size = -(-len(items) // (jobs * 4))  # several chunks a job, so that a slow chunk does not stall the end
+    forked = jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    size = max(1, -(-len(items) // (jobs * 8)))  # several chunks a job: a slow one does not stall the end
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    results: list[R] = []
+    if not forked:
+        for chunk in chunks:
+            results.extend(function(chunk))
+            if progress:
+                progress(len(results), len(items))
+        return results
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        parts = pool.map(function, chunks, chunksize=1)
-    return [result for part in parts for result in part]
+        for part in pool.imap(function, chunks, chunksize=1):
+            results.extend(part)
+            if progress:
+                progress(len(results), len(items))
+    return results

@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel"}
 STAGES = {"config", "load", "resolve", "markdown", "graph", "pages", "templates", "write", "linkcheck", "export"}
-ORCHESTRATION = ["build", "serve", "cli"]  # each may import those before it
+ORCHESTRATION = ["build", "progress", "serve", "cli"]  # each may import those before it
 # config is read by load: the one stage-to-stage edge, because site.yml is part of loading
 ALLOWED_EXTRA = {("load", "config")}
 

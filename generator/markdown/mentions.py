@@ -45,7 +45,7 @@ def mention_rule(state: StateInline, silent: bool) -> bool:
         entity = linker.resolve(target)
         token = state.push(MENTION, "a", 0)
         # [[id]] shows the entity's name; [[USA]] or [[id|text]] show what was written
-        token.content = label.strip() if label else linker.name(entity) if entity == target else target
+        token.content = label.strip() if label else linker.name(entity) if entity and entity == target else target
         token.meta = {"entity": entity}
     state.pos = match.end()
     return True

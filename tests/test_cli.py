@@ -1,0 +1,58 @@
+"""The command line: version, help, the one-line summary, progress off a terminal."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import __version__, progress
+from generator.progress import ProgressReporter
+from tests.conftest import REPO
+
+
+def rassegna(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_version_and_help() -> None:
+    assert rassegna("--version").stdout.strip() == f"rassegna {__version__}"
+    help_text = rassegna("build", "--help").stdout
+    for option in ("--content", "--out", "--base-url", "--drafts", "--strict", "--jobs", "--templates"):
+        assert option in help_text
+    assert rassegna().returncode == 2
+
+
+def test_a_build_ends_with_a_one_line_summary(tmp_path: Path) -> None:
+    result = rassegna("build", "--out", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r"built 25 pages \(1 articles, 19 entities\) in \d+\.\d\d s into .*site", result.stdout.splitlines()[0]
+    )
+
+
+def test_bad_jobs_is_a_usage_error(tmp_path: Path) -> None:
+    result = rassegna("build", "--jobs", "0", "--out", str(tmp_path / "site"))
+    assert result.returncode == 2
+    assert "must be a whole number of at least 1, not '0'" in result.stderr
+
+
+def test_progress_off_a_terminal_is_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    stream = io.StringIO()
+    with ProgressReporter(stream) as report:
+        for done in range(1, 11):
+            report("render", done, 10)
+        report("write", 5, 5)
+    assert stream.getvalue().splitlines() == ["rendering articles: 1/10", "rendering articles: 10/10", "writing pages: 5/5"]
+
+
+def test_quick_builds_show_no_progress() -> None:
+    stream = io.StringIO()
+    with ProgressReporter(stream) as report:
+        report("render", 10, 10)
+    assert stream.getvalue() == ""
