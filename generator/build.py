@@ -94,7 +94,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
 
 
 def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
-    content = load_content(options.content, diagnostics, options.base_url, options.drafts)
+    content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(content, diagnostics)
     if options.strict:
         diagnostics.apply_strict()

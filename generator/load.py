@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from generator import parallel
 from generator.config import load_config
-from generator.errors import Diagnostics
+from generator.errors import Diagnostic, Diagnostics
 from generator.frontmatter import Document, Fields, FrontMatterError, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, Source
 from generator.text import is_language_tag, is_slug, slugify
@@ -27,19 +28,35 @@ URL_RE = re.compile(r"https?://[^\s<>\"]+")
 Report = Callable[[int, str], None]
 
 
-def load_content(root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False) -> Content:
+def load_content(
+    root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False, jobs: int = 1
+) -> Content:
     config = load_config(root / "site.yml", diagnostics, base_url)
-    articles = [
-        article
-        for path in markdown_files(root / "articles")
-        if (article := load_article(path, config.language, diagnostics)) is not None and (drafts or not article.draft)
-    ]
-    entities = [
-        entity for path in markdown_files(root / "entities") if (entity := load_entity(path, diagnostics)) is not None
-    ]
+    files = [("article", path) for path in markdown_files(root / "articles")]
+    files += [("entity", path) for path in markdown_files(root / "entities")]
+    parallel.shared["language"] = config.language
+    loaded = parallel.map_in_chunks(_load_files, files, jobs)
+    for _, problems in loaded:
+        diagnostics.items.extend(problems)
+    articles = [item for item, _ in loaded if isinstance(item, Article) and (drafts or not item.draft)]
+    entities = [item for item, _ in loaded if isinstance(item, Entity)]
     static_root = root / "static"
     static = tuple(sorted(p for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
     return Content(root, config, tuple(articles), tuple(entities), static)
+
+
+def _load_files(files: Sequence[tuple[str, Path]]) -> list[tuple[Article | Entity | None, list[Diagnostic]]]:
+    """Read and check files (in a worker, for large archives); each with its own problems."""
+    results: list[tuple[Article | Entity | None, list[Diagnostic]]] = []
+    for kind, path in files:
+        problems = Diagnostics()
+        item = (
+            load_article(path, parallel.shared["language"], problems)
+            if kind == "article"
+            else load_entity(path, problems)
+        )
+        results.append((item, problems.items))
+    return results
 
 
 def markdown_files(folder: Path) -> list[Path]:
