@@ -87,14 +87,23 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
         return None
 
 
-def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Article | None:
+def _open(path: Path, keys: tuple[str, ...], diagnostics: Diagnostics) -> tuple[Document, Fields, Report] | None:
+    """Read a file's front matter; warn about unknown keys; errors go to `diagnostics`."""
     doc = read_document(path, diagnostics)
     if doc is None:
         return None
-    before = len(diagnostics.errors)
     error: Report = lambda line, msg: diagnostics.error(path, line, msg)  # noqa: E731
     fields = Fields(doc, error)
-    fields.check_keys(ARTICLE_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
+    fields.check_keys(keys, lambda line, msg: diagnostics.warning(path, line, msg))
+    return doc, fields, error
+
+
+def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Article | None:
+    opened = _open(path, ARTICLE_KEYS, diagnostics)
+    if opened is None:
+        return None
+    doc, fields, error = opened
+    before = len(diagnostics.errors)
     slug = fields.text("slug") or slugify(path.stem)
     if not is_slug(slug):
         error(
@@ -123,13 +132,11 @@ def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Ar
 
 
 def load_entity(path: Path, diagnostics: Diagnostics) -> Entity | None:
-    doc = read_document(path, diagnostics)
-    if doc is None:
+    opened = _open(path, ENTITY_KEYS, diagnostics)
+    if opened is None:
         return None
+    doc, fields, error = opened
     before = len(diagnostics.errors)
-    error: Report = lambda line, msg: diagnostics.error(path, line, msg)  # noqa: E731
-    fields = Fields(doc, error)
-    fields.check_keys(ENTITY_KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
     if not is_slug(path.stem):
         error(
             1,
