@@ -46,6 +46,8 @@ def make_project(tmp_path: Path) -> MakeProject:
 
 
 def build_project(content: Path, **options: object) -> BuildResult:
+    """Build in this process by default: tests/test_parallel.py covers the worker processes."""
+    options.setdefault("jobs", 1)
     out = options.pop("out", content.parent / "site")
     return build(BuildOptions(content=content, out=out, templates=REPO / "templates", **options))  # type: ignore[arg-type]
 
