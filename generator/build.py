@@ -22,7 +22,7 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir
+from generator.write import MARKER, SiteWriter, check_output_dir, write_file
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -75,8 +75,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
     with SiteWriter(options.out) as writer:
-        targets = [writer.reserve(Urls.file_for(page.path)) for page in pages]
-        parallel.shared.update(env=make_environment(templates, site.config), templates=templates, pages=pages)
+        targets = [(writer.reserve(Urls.file_for(page.path)), writer.out) for page in pages]
+        parallel.shared.update(
+            env=make_environment(templates, site.config), templates=templates, pages=pages, temp=writer.temp
+        )
         written = lambda done, total: report("write", done, total)  # noqa: E731
         problems = [p for p in map_in_chunks(_write_pages, list(enumerate(targets)), options.jobs, written) if p]
         if problems:
@@ -122,11 +124,12 @@ def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
     ]
 
 
-def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
+def _write_pages(work: Sequence[tuple[int, tuple[Path, Path]]]) -> list[Diagnostic | None]:
     """Render and write pages (in a worker): one result a page, a template error as a diagnostic."""
     env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
+    temp = parallel.shared["temp"]
     results: list[Diagnostic | None] = []
-    for index, target in work:
+    for index, (target, site) in work:
         page = pages[index]
         try:
             data = page.data if page.template is None else render_template(env, page.template, page.context)
@@ -135,8 +138,7 @@ def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
             if problem is None:
                 raise
             return results + [problem] + [None] * (len(work) - len(results) - 1)  # the rest is moot
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_file(target, data, site / target.relative_to(temp))
         results.append(None)
     return results
 

@@ -34,6 +34,19 @@ def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
         )
 
 
+def write_file(target: Path, data: bytes, previous: Path) -> None:
+    """Write `data`; when the current site has the same bytes, link that file instead, so an
+    unchanged page keeps its modification time (and a deployment stays small)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if previous.stat().st_size == len(data) and previous.read_bytes() == data:
+            os.link(previous, target)
+            return
+    except OSError:
+        pass  # no previous file, or a file system without hard links: write it
+    target.write_bytes(data)
+
+
 class SiteWriter:
     """Writes a new site into a temporary directory beside `out`, then swaps it in."""
 
@@ -62,13 +75,15 @@ class SiteWriter:
 
     def write(self, path: str, data: bytes) -> None:
         target = self._target(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_file(target, data, self.previous(target))
 
     def copy(self, path: str, source: Path) -> None:
         target = self._target(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        write_file(target, source.read_bytes(), self.previous(target))
+
+    def previous(self, target: Path) -> Path:
+        """Where the file that `target` replaces lives in the current site."""
+        return self.out / target.relative_to(self.temp)
 
     def _target(self, path: str) -> Path:
         relative = PurePosixPath(path)

@@ -182,3 +182,25 @@ def test_static_files_are_copied(tmp_path: Path) -> None:
     build_project(write_tree(tmp_path / "content", files), out=out)
     assert (out / "img/logo.svg").read_text() == "<svg/>"
     assert (out / "CNAME").read_text() == "example.org"
+
+
+def test_unchanged_pages_keep_their_files_across_builds(tmp_path: Path) -> None:
+    files = {
+        "site.yml": "title: T\n",
+        "entities/e.md": "---\nname: E\ntype: topic\n---\n",
+        "articles/a.md": "---\ntitle: A\ndate: 2025-01-01\nentities: [e]\n---\nAbout E.\n",
+        "articles/b.md": "---\ntitle: B\ndate: 2024-01-01\ntags: [x]\n---\nAlone.\n",
+    }
+    content = write_tree(tmp_path / "content", files)
+    out = tmp_path / "site"
+    build_project(content, out=out)
+    before = {p: p.stat() for p in out.rglob("*") if p.is_file()}
+    build_project(content, out=out)
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
+        p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in before
+    }
+    (content / "articles/a.md").write_text(files["articles/a.md"] + "More.\n", encoding="utf-8")
+    build_project(content, out=out)
+    assert (out / "articles/a/index.html").stat().st_ino != before[out / "articles/a/index.html"].st_ino
+    assert "More." in (out / "articles/a/index.html").read_text(encoding="utf-8")
+    assert (out / "tags/x/index.html").stat().st_ino == before[out / "tags/x/index.html"].st_ino
