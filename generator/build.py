@@ -66,7 +66,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     site = load_and_resolve(options, diagnostics)
     report("read", len(site.articles), len(site.articles))
     rendered = render_articles(site, diagnostics, options.jobs, lambda done, total: report("render", done, total))
-    notes = {e.id: render_notes(e.notes, linker_for(site)) for e in site.entities.values() if e.notes.strip()}
+    plain = linker_for(site)
+    notes = {e.id: render_notes(e.notes, plain) for e in site.entities.values() if e.notes.strip()}
     graph = build_graph(site, rendered)
     urls = Urls(site.config.base_url)
     pages = plan_pages(site, rendered, graph, notes, urls) + annotation_pages(site, rendered, urls)
@@ -75,12 +76,12 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
     with SiteWriter(options.out) as writer:
-        targets = [(writer.reserve(Urls.file_for(page.path)), writer.out) for page in pages]
-        parallel.shared.update(
-            env=make_environment(templates, site.config), templates=templates, pages=pages, temp=writer.temp
-        )
-        written = lambda done, total: report("write", done, total)  # noqa: E731
-        problems = [p for p in map_in_chunks(_write_pages, list(enumerate(targets)), options.jobs, written) if p]
+        targets = [writer.reserve(Urls.file_for(page.path)) for page in pages]
+        parallel.shared.update(env=make_environment(templates, site.config), templates=templates, pages=pages)
+        parallel.shared["writer"] = writer
+        work = list(enumerate(targets))
+        results = map_in_chunks(_write_pages, work, options.jobs, lambda done, total: report("write", done, total))
+        problems = [problem for problem in results if problem]
         if problems:
             raise ContentError(problems[:1])
         for target, source in copies:
@@ -91,7 +92,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         entities=len(site.entities),
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
-        base_path=Urls(site.config.base_url).base_path,
+        base_path=urls.base_path,
     )
 
 
@@ -124,12 +125,12 @@ def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
     ]
 
 
-def _write_pages(work: Sequence[tuple[int, tuple[Path, Path]]]) -> list[Diagnostic | None]:
+def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
     """Render and write pages (in a worker): one result a page, a template error as a diagnostic."""
     env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
-    temp = parallel.shared["temp"]
+    writer: SiteWriter = parallel.shared["writer"]
     results: list[Diagnostic | None] = []
-    for index, (target, site) in work:
+    for index, target in work:
         page = pages[index]
         try:
             data = page.data if page.template is None else render_template(env, page.template, page.context)
@@ -138,7 +139,7 @@ def _write_pages(work: Sequence[tuple[int, tuple[Path, Path]]]) -> list[Diagnost
             if problem is None:
                 raise
             return results + [problem] + [None] * (len(work) - len(results) - 1)  # the rest is moot
-        write_file(target, data, site / target.relative_to(temp))
+        write_file(target, data, writer.previous(target))
         results.append(None)
     return results
 

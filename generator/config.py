@@ -22,18 +22,13 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         return SiteConfig(title="")
     try:
         text = path.read_text(encoding="utf-8")
-        data, lines, items = parse_yaml(text, first_line=1, source=text.split("\n"))
+        data, lines, items = parse_yaml(text, first_line=1, source=text.split("\n"), subject="site.yml")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
         return SiteConfig(title="")
     except FrontMatterError as exc:
-        diagnostics.error(
-            path,
-            exc.line,
-            f"site.yml {exc.message}" if exc.message.startswith("must") else f"site.yml is {exc.message}",
-            exc.source_line,
-        )
+        diagnostics.error(path, exc.line, exc.message, exc.source_line)
         return SiteConfig(title="")
     reader = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
     reader.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))

@@ -25,23 +25,14 @@ class Diagnostic:
 class Diagnostics:
     """Collects every problem of a run so that one build reports all of them."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root
+    def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
-    def _where(self, path: Path | str) -> str:
-        if isinstance(path, Path) and self.root is not None:
-            try:
-                return str(path.relative_to(self.root))
-            except ValueError:
-                pass
-        return str(path)
-
     def error(self, path: Path | str, line: int, message: str, source_line: str | None = None) -> None:
-        self.items.append(Diagnostic(self._where(path), line, "error", message, source_line))
+        self.items.append(Diagnostic(str(path), line, "error", message, source_line))
 
     def warning(self, path: Path | str, line: int, message: str) -> None:
-        self.items.append(Diagnostic(self._where(path), line, "warning", message))
+        self.items.append(Diagnostic(str(path), line, "warning", message))
 
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)

@@ -69,15 +69,16 @@ def split_document(text: str) -> Document:
     else:
         raise FrontMatterError(1, "front matter is not closed: add a line '---' after the YAML keys")
     yaml_text = "\n".join(lines[1:index])
-    data, key_lines, item_lines = parse_yaml(yaml_text, first_line=2, source=lines)
+    data, key_lines, item_lines = parse_yaml(yaml_text, first_line=2, source=lines, subject="front matter")
     body = "\n".join(lines[index + 1 :])
     return Document(data, body, index + 2, key_lines, item_lines)
 
 
 def parse_yaml(
-    yaml_text: str, first_line: int, source: list[str]
+    yaml_text: str, first_line: int, source: list[str], subject: str
 ) -> tuple[dict[str, Any], dict[str, int], dict[str, list[int]]]:
-    """Load a YAML mapping; return it with the file line of each key and of each list item."""
+    """Load a YAML mapping; return it with the file line of each key and of each list item.
+    `subject` ('front matter', 'site.yml') names the YAML in error messages."""
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
@@ -89,19 +90,19 @@ def parse_yaml(
             mark = exc.context_mark  # the stream ended inside something: point where it opened
         line = first_line + min(mark.line if mark else 0, max(last, 0))  # never the closing '---'
         problem = exc.problem or exc.context or "syntax error"
-        raise FrontMatterError(line, f"not valid YAML: {problem}", _source_line(source, line)) from None
+        raise FrontMatterError(line, f"{subject} is not valid YAML: {problem}", _source_line(source, line)) from None
     except yaml.reader.ReaderError as exc:
         line = first_line + yaml_text.count("\n", 0, exc.position)
         problem = f"character U+{exc.character:04X} is not allowed in YAML; remove it"
-        raise FrontMatterError(line, f"not valid YAML: {problem}", _source_line(source, line)) from None
+        raise FrontMatterError(line, f"{subject} is not valid YAML: {problem}", _source_line(source, line)) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(first_line, f"not valid YAML: {exc}") from None
+        raise FrontMatterError(first_line, f"{subject} is not valid YAML: {exc}") from None
     finally:
         loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode | type(None)):
-        raise FrontMatterError(first_line, "must be a mapping of keys to values, such as 'title: ...'")
+        raise FrontMatterError(first_line, f"{subject} must be a mapping of keys to values, such as 'title: ...'")
     key_lines: dict[str, int] = {}
     item_lines: dict[str, list[int]] = {}
     for key_node, value_node in node.value if node is not None else ():

@@ -80,10 +80,7 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
     try:
         return split_document(text)
     except FrontMatterError as exc:
-        message = exc.message if exc.message.startswith(("no front", "front")) else f"front matter is {exc.message}"
-        if exc.message.startswith("must be"):
-            message = f"front matter {exc.message}"
-        diagnostics.error(path, exc.line, message, exc.source_line)
+        diagnostics.error(path, exc.line, exc.message, exc.source_line)
         return None
 
 

@@ -98,6 +98,7 @@ class _Planner:
         self.site, self.rendered, self.graph, self.notes, self.urls = site, rendered, graph, notes, urls
         self.by_slug = {article.slug: article for article in site.articles}
         self.language = site.config.language
+        self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -226,13 +227,18 @@ class _Planner:
         return self.urls.iri(path, self.site.config.title)
 
     def item(self, slug: str, mentions: tuple[Mention, ...] = ()) -> Item:
+        if not mentions and slug in self.plain_items:
+            return self.plain_items[slug]
         article = self.by_slug[slug]
         url = self.urls.url(paths.article(slug))
         snippets = tuple(
             Snippet(m.sentence[: m.start], m.sentence[m.start : m.end], m.sentence[m.end :], f"{url}#{m.anchor}")
             for m in _distinct_sentences(mentions)[:SNIPPETS_PER_ARTICLE]
         )
-        return Item(url, article.title, article.day, article.lang, self.summary(article), snippets)
+        item = Item(url, article.title, article.day, article.lang, self.summary(article), snippets)
+        if not mentions:
+            self.plain_items[slug] = item
+        return item
 
     def entity_note(self, slug: str, note: AnchoredNote) -> EntityNote:
         article = self.by_slug[slug]

@@ -122,7 +122,7 @@ def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> di
             diagnostics.error(
                 entity.path or "",
                 1,
-                f"entity id '{entity.id}' is also the id of {_shown(other.path, diagnostics)}: "
+                f"entity id '{entity.id}' is also the id of {_shown(other.path)}: "
                 f"both would write entities/{entity.id}/; rename one of the files",
             )
             continue
@@ -139,15 +139,12 @@ def _check_unique_slugs(articles: list[Article], diagnostics: Diagnostics) -> No
             diagnostics.error(
                 article.path,
                 article.slug_line,
-                f"slug '{article.slug}' is also the slug of {_shown(other.path, diagnostics)}: "
+                f"slug '{article.slug}' is also the slug of {_shown(other.path)}: "
                 f"both would write articles/{article.slug}/; give one of them another 'slug'",
             )
         else:
             seen[key] = article
 
 
-def _shown(path: Path | None, diagnostics: Diagnostics) -> str:
-    if path is None:
-        return "a stub entity"
-    root = diagnostics.root
-    return str(path.relative_to(root)) if root and path.is_relative_to(root) else str(path)
+def _shown(path: Path | None) -> str:
+    return "a stub entity" if path is None else str(path)

@@ -48,7 +48,11 @@ def test_progress_off_a_terminal_is_plain_lines(monkeypatch: pytest.MonkeyPatch)
         for done in range(1, 11):
             report("render", done, 10)
         report("write", 5, 5)
-    assert stream.getvalue().splitlines() == ["rendering articles: 1/10", "rendering articles: 10/10", "writing pages: 5/5"]
+    assert stream.getvalue().splitlines() == [
+        "rendering articles: 1/10",
+        "rendering articles: 10/10",
+        "writing pages: 5/5",
+    ]
 
 
 def test_quick_builds_show_no_progress() -> None:
