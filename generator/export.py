@@ -4,11 +4,13 @@ archive's AnnotationCollection (https://www.w3.org/TR/annotation-model/)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from generator import urls as paths
-from generator.model import AnchoredNote, Article, Page, RenderedArticle, Site
+from generator.model import AnchoredNote, Article, Page, PageKeys, RenderedArticle, Site
+from generator.text import fingerprint
 from generator.urls import Urls
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -22,8 +24,13 @@ PURPOSES = {
 }
 
 
-def annotation_pages(site: Site, rendered: dict[str, RenderedArticle], urls: Urls) -> list[Page]:
+def annotation_pages(
+    site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls, keys: PageKeys | None = None
+) -> list[Page]:
+    """The collection and one page per annotated article; with `keys`, a page made from the same
+    inputs as in the previous build comes without its bytes."""
     annotated = [article for article in site.articles if rendered[article.slug].notes]
+    known = keys or PageKeys("", {}, {})
 
     def iri(path: str) -> str:
         return urls.iri(path, site.config.title)
@@ -39,25 +46,48 @@ def annotation_pages(site: Site, rendered: dict[str, RenderedArticle], urls: Url
     if annotated:
         collection["first"] = iri(paths.annotation_page(annotated[0].slug))
         collection["last"] = iri(paths.annotation_page(annotated[-1].slug))
-    pages = [Page(paths.ANNOTATIONS, None, data=_json(collection))]
+    pages = [_page(paths.ANNOTATIONS, known, collection, lambda: collection)]
     start = 0
     for index, article in enumerate(annotated):
-        notes = rendered[article.slug].notes
-        page: dict[str, Any] = {
-            "@context": CONTEXT,
-            "id": iri(paths.annotation_page(article.slug)),
-            "type": "AnnotationPage",
-            "partOf": {"id": collection["id"], "label": site.config.title, "total": total},
-            "startIndex": start,
-            "items": [annotation(article, note, site, iri) for note in notes],
-        }
-        if index > 0:
-            page["prev"] = iri(paths.annotation_page(annotated[index - 1].slug))
-        if index + 1 < len(annotated):
-            page["next"] = iri(paths.annotation_page(annotated[index + 1].slug))
-        pages.append(Page(paths.annotation_page(article.slug), None, data=_json(page)))
-        start += len(notes)
+        prev = annotated[index - 1].slug if index > 0 else None
+        following = annotated[index + 1].slug if index + 1 < len(annotated) else None
+        parts = (known.articles.get(article.slug), collection, start, prev, following)
+        make = partial(_annotation_page, article, rendered[article.slug].notes, site, iri, collection, start)
+        pages.append(_page(paths.annotation_page(article.slug), known, parts, partial(make, prev, following)))
+        start += len(rendered[article.slug].notes)
     return pages
+
+
+def _page(path: str, keys: PageKeys, parts: object, make: Callable[[], dict[str, Any]]) -> Page:
+    key = fingerprint(keys.site, path, parts) if keys.site else ""
+    if key and keys.previous.get(path) == key:
+        return Page(path, None, key=key, unchanged=True)
+    return Page(path, None, data=_json(make()), key=key)
+
+
+def _annotation_page(
+    article: Article,
+    notes: tuple[AnchoredNote, ...],
+    site: Site,
+    iri: Callable[[str], str],
+    collection: dict[str, Any],
+    start: int,
+    prev: str | None,
+    following: str | None,
+) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": iri(paths.annotation_page(article.slug)),
+        "type": "AnnotationPage",
+        "partOf": {"id": collection["id"], "label": site.config.title, "total": collection["total"]},
+        "startIndex": start,
+        "items": [annotation(article, note, site, iri) for note in notes],
+    }
+    if prev:
+        page["prev"] = iri(paths.annotation_page(prev))
+    if following:
+        page["next"] = iri(paths.annotation_page(following))
+    return page
 
 
 def annotation(article: Article, note: AnchoredNote, site: Site, iri: Callable[[str], str]) -> dict[str, Any]:

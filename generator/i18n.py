@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 MONTHS = {
     "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
@@ -151,6 +152,7 @@ CATALOGS: dict[str, dict[str, str]] = {
 }
 
 
+@functools.cache
 def catalog_language(language: str) -> str:
     """'it-IT' -> 'it'; a language without a catalog falls back to English."""
     base = language.split("-")[0].lower()

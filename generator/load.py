@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from generator import parallel
 from generator.config import load_config
-from generator.errors import Diagnostic, Diagnostics
+from generator.errors import Diagnostics
 from generator.frontmatter import Document, Fields, FrontMatterError, split_document
-from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, Source
-from generator.text import is_language_tag, is_slug, slugify
+from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
+from generator.text import digest, is_language_tag, is_slug, slugify
 
 ARTICLE_KEYS = (
     "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
@@ -29,34 +29,50 @@ Report = Callable[[int, str], None]
 
 
 def load_content(
-    root: Path, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False, jobs: int = 1
+    root: Path,
+    diagnostics: Diagnostics,
+    base_url: str | None = None,
+    drafts: bool = False,
+    jobs: int = 1,
+    reuse: Mapping[str, FileRecord] | None = None,
 ) -> Content:
+    """Read every file; files named in `reuse` (unchanged since it was made) are not read again."""
     config = load_config(root / "site.yml", diagnostics, base_url)
     files = [("article", path) for path in markdown_files(root / "articles")]
     files += [("entity", path) for path in markdown_files(root / "entities")]
+    known = reuse or {}
     parallel.shared["language"] = config.language
-    loaded = parallel.map_in_chunks(_load_files, files, jobs)
-    for _, problems in loaded:
-        diagnostics.items.extend(problems)
-    articles = [item for item, _ in loaded if isinstance(item, Article) and (drafts or not item.draft)]
-    entities = [item for item, _ in loaded if isinstance(item, Entity)]
+    fresh = [(kind, path) for kind, path in files if str(path) not in known]
+    loaded = dict(zip((str(path) for _, path in fresh), parallel.map_in_chunks(_load_files, fresh, jobs), strict=True))
+    records = {str(path): known.get(str(path)) or loaded[str(path)] for _, path in files}
+    for record in records.values():
+        diagnostics.items.extend(record.problems)
+    items = [record.item for record in records.values()]
+    articles = [item for item in items if isinstance(item, Article) and (drafts or not item.draft)]
+    entities = [item for item in items if isinstance(item, Entity)]
     static_root = root / "static"
     static = tuple(sorted(p for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
-    return Content(root, config, tuple(articles), tuple(entities), static)
+    return Content(root, config, tuple(articles), tuple(entities), static, records)
 
 
-def _load_files(files: Sequence[tuple[str, Path]]) -> list[tuple[Article | Entity | None, list[Diagnostic]]]:
+def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
     """Read and check files (in a worker, for large archives); each with its own problems."""
-    results: list[tuple[Article | Entity | None, list[Diagnostic]]] = []
+    records = []
     for kind, path in files:
         problems = Diagnostics()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.error(path, 0, f"cannot read the file: {exc.strerror}")
+            records.append(FileRecord("", None, tuple(problems.items)))
+            continue
         item = (
-            load_article(path, parallel.shared["language"], problems)
+            load_article(path, data, parallel.shared["language"], problems)
             if kind == "article"
-            else load_entity(path, problems)
+            else load_entity(path, data, problems)
         )
-        results.append((item, problems.items))
-    return results
+        records.append(FileRecord(digest(data), item, tuple(problems.items)))
+    return records
 
 
 def markdown_files(folder: Path) -> list[Path]:
@@ -70,11 +86,11 @@ def markdown_files(folder: Path) -> list[Path]:
     )
 
 
-def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
+def read_document(path: Path, data: bytes, diagnostics: Diagnostics) -> Document | None:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
         return None
     try:
@@ -84,9 +100,11 @@ def read_document(path: Path, diagnostics: Diagnostics) -> Document | None:
         return None
 
 
-def _open(path: Path, keys: tuple[str, ...], diagnostics: Diagnostics) -> tuple[Document, Fields, Report] | None:
-    """Read a file's front matter; warn about unknown keys; errors go to `diagnostics`."""
-    doc = read_document(path, diagnostics)
+def _open(
+    path: Path, data: bytes, keys: tuple[str, ...], diagnostics: Diagnostics
+) -> tuple[Document, Fields, Report] | None:
+    """Parse a file's front matter; warn about unknown keys; errors go to `diagnostics`."""
+    doc = read_document(path, data, diagnostics)
     if doc is None:
         return None
     error: Report = lambda line, msg: diagnostics.error(path, line, msg)  # noqa: E731
@@ -95,8 +113,8 @@ def _open(path: Path, keys: tuple[str, ...], diagnostics: Diagnostics) -> tuple[
     return doc, fields, error
 
 
-def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Article | None:
-    opened = _open(path, ARTICLE_KEYS, diagnostics)
+def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagnostics) -> Article | None:
+    opened = _open(path, data, ARTICLE_KEYS, diagnostics)
     if opened is None:
         return None
     doc, fields, error = opened
@@ -128,8 +146,8 @@ def load_article(path: Path, site_language: str, diagnostics: Diagnostics) -> Ar
     return article if len(diagnostics.errors) == before else None
 
 
-def load_entity(path: Path, diagnostics: Diagnostics) -> Entity | None:
-    opened = _open(path, ENTITY_KEYS, diagnostics)
+def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | None:
+    opened = _open(path, data, ENTITY_KEYS, diagnostics)
     if opened is None:
         return None
     doc, fields, error = opened

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from generator.errors import Diagnostic
 
 ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
 AUTOLINK_MODES = ("first", "all", "none")
@@ -103,6 +106,15 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class FileRecord:
+    """An article or entity file as the load stage made it: what the build cache keeps."""
+
+    digest: str  # of the file's bytes
+    item: Article | Entity | None  # None: the file has errors
+    problems: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything read from the content directory, validated but not yet cross-referenced."""
 
@@ -111,6 +123,7 @@ class Content:
     articles: tuple[Article, ...]
     entities: tuple[Entity, ...]
     static_files: tuple[Path, ...] = ()
+    files: dict[str, FileRecord] = field(default_factory=dict)  # path -> record, for the build cache
 
 
 @dataclass(frozen=True)
@@ -168,8 +181,21 @@ class Page:
 
     path: str  # site path, e.g. 'articles/x/' or 'feed.xml'
     template: str | None  # None: `data` is written as it is
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Callable[[], dict[str, Any]] = dict  # called when the page is rendered, in a worker
     data: bytes = b""
+    key: str = ""  # digest of everything the page is made from: same key, same bytes
+    unchanged: bool = False  # made from the same key as the file already built: no context, no writing
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """What makes each page, as digests, so that pages made from the same inputs as in the
+    previous build are neither rendered nor written again."""
+
+    site: str  # generator, templates, configuration and every entity's name, type and aliases
+    articles: dict[str, str]  # slug -> digest of the article as read and rendered
+    entities: dict[str, str]  # id -> digest of the entity's file (or of a stub's name and type)
+    previous: dict[str, str] = field(default_factory=dict)  # page path -> key of the page built last time
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,34 @@ list), so that a later incremental build can tell which pages an edit touches.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from generator import urls as paths
 from generator.i18n import translate
-from generator.model import ENTITY_TYPES, AnchoredNote, Article, Entity, Graph, Mention, Page, RenderedArticle, Site
-from generator.text import name_key
+from generator.model import (
+    ENTITY_TYPES,
+    AnchoredNote,
+    Article,
+    Entity,
+    Graph,
+    Mention,
+    Page,
+    PageKeys,
+    RenderedArticle,
+    Site,
+    Tag,
+)
+from generator.text import fingerprint, name_key
 from generator.urls import Urls
 
 FEED_ENTRIES = 50
 TOP_ENTITIES = 24
 SNIPPETS_PER_ARTICLE = 3
+
+Context = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -72,9 +87,15 @@ class Pagination:
 
 
 def plan_pages(
-    site: Site, rendered: dict[str, RenderedArticle], graph: Graph, notes: dict[str, str], urls: Urls
+    site: Site,
+    rendered: Mapping[str, RenderedArticle],
+    graph: Graph,
+    entity_notes: Callable[[Entity], str],
+    urls: Urls,
+    keys: PageKeys,
 ) -> list[Page]:
-    plan = _Planner(site, rendered, graph, notes, urls)
+    """Every page with its key; a page whose key equals `keys.previous` comes without a context."""
+    plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
     pages = [
         *plan.home(),
         *(plan.article(article) for article in site.articles),
@@ -85,17 +106,31 @@ def plan_pages(
         *(page for tag in graph.tags for page in plan.tag(tag)),
         plan.site_feed(),
         plan.not_found(),
-        Page(".nojekyll", None),
-        plan.robots(),
     ]
     return pages + list(plan.sitemap([page.path for page in pages if page.path.endswith("/")]))
 
 
+def plain_files(urls: Urls) -> list[Page]:
+    """Files that are bytes, not templates."""
+    lines = ["User-agent: *", "Allow: /"]
+    sitemap = urls.absolute(paths.SITEMAP)
+    if sitemap:
+        lines.append(f"Sitemap: {sitemap}")
+    return [Page(".nojekyll", None), Page("robots.txt", None, data=("\n".join(lines) + "\n").encode())]
+
+
 class _Planner:
     def __init__(
-        self, site: Site, rendered: dict[str, RenderedArticle], graph: Graph, notes: dict[str, str], urls: Urls
+        self,
+        site: Site,
+        rendered: Mapping[str, RenderedArticle],
+        graph: Graph,
+        entity_notes: Callable[[Entity], str],
+        urls: Urls,
+        keys: PageKeys,
     ) -> None:
-        self.site, self.rendered, self.graph, self.notes, self.urls = site, rendered, graph, notes, urls
+        self.site, self.rendered, self.graph, self.urls, self.keys = site, rendered, graph, urls, keys
+        self.entity_notes = entity_notes
         self.by_slug = {article.slug: article for article in site.articles}
         self.language = site.config.language
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
@@ -105,64 +140,127 @@ class _Planner:
     def home(self) -> Iterator[Page]:
         slugs = [article.slug for article in self.site.articles]
         ranked = sorted(self.site.entities, key=lambda e: (-self.graph.count(e), name_key(self.site.entities[e].name)))
-        top = [self.entity_link(e, self.count_note(e)) for e in ranked[:TOP_ENTITIES] if self.graph.count(e)]
+        top_ids = [e for e in ranked[:TOP_ENTITIES] if self.graph.count(e)]
+        top_key = tuple((e, self.graph.count(e)) for e in top_ids)
         for page, chunk, pagination in self.paginate(slugs, paths.home):
-            context = {"items": [self.item(slug) for slug in chunk], "pagination": pagination, "top_entities": top}
-            yield self.html(paths.home(page), "home.html", context)
+            yield self.page(
+                paths.home(page),
+                "home.html",
+                (self.article_keys(chunk), pagination.page, pagination.total, top_key),
+                partial(self.home_context, chunk, pagination, top_ids),
+            )
+
+    def home_context(self, chunk: list[str], pagination: Pagination, top_ids: list[str]) -> Context:
+        return {
+            "items": [self.item(slug) for slug in chunk],
+            "pagination": pagination,
+            "top_entities": [self.entity_link(e, self.count_note(e)) for e in top_ids],
+        }
 
     def article(self, article: Article) -> Page:
+        slug = article.slug
+        entity_ids, about = self.site.article_entities[slug], self.site.article_about[slug]
+        tags = [(t, self.graph.tags[t].name) for t in self.graph.article_tags[slug]]
+        related = self.graph.related_articles[slug]
+        key = (self.keys.articles[slug], entity_ids, about, tuple(tags), self.article_keys(related))
+        return self.page(paths.article(slug), "article.html", key, lambda: self.article_context(article, tags, related))
+
+    def article_context(self, article: Article, tags: list[tuple[str, str]], related: tuple[str, ...]) -> Context:
         rendered = self.rendered[article.slug]
         entity_ids = self.site.article_entities[article.slug]
-        groups = self.by_type(entity_ids)
-        context = {
+        return {
             "article": article,
             "body": rendered.html,
             "summary": self.summary(article),
             "about": [self.entity_link(e) for e in self.site.article_about[article.slug]],
-            "entity_groups": groups,
-            "tags": [
-                Link(self.urls.url(paths.tag(t)), self.graph.tags[t].name)
-                for t in self.graph.article_tags[article.slug]
-            ],
-            "related": [self.item(slug) for slug in self.graph.related_articles[article.slug]],
+            "entity_groups": self.by_type(entity_ids),
+            "tags": [Link(self.urls.url(paths.tag(t)), name) for t, name in tags],
+            "related": [self.item(slug) for slug in related],
             "json_ld": self.article_json_ld(article, entity_ids),
             "annotations_url": self.urls.url(paths.annotation_page(article.slug)) if rendered.notes else None,
         }
-        return self.html(paths.article(article.slug), "article.html", context)
 
     def entities_index(self) -> Page:
-        groups = self.by_type(self.site.entities, with_counts=True)
-        return self.html(paths.entities(), "entities.html", {"entity_groups": groups, "total": len(self.site.entities)})
+        counts = tuple((e, self.graph.count(e)) for e in self.site.entities)
+        return self.page(
+            paths.entities(),
+            "entities.html",
+            counts,
+            lambda: {
+                "entity_groups": self.by_type(self.site.entities, with_counts=True),
+                "total": len(self.site.entities),
+            },
+        )
 
     def entity(self, entity: Entity) -> Iterator[Page]:
-        slugs = self.graph.entity_articles.get(entity.id, ())
+        slugs = list(self.graph.entity_articles.get(entity.id, ()))
         parent = self.site.parents.get(entity.id)
-        base = {
+        children = self.graph.children.get(entity.id, ())
+        related = self.site.related.get(entity.id, ())
+        co_mentioned = self.graph.co_mentions.get(entity.id, ())
+        notes = self.graph.entity_notes.get(entity.id, ())
+        noted = tuple((slug, note.number, self.keys.articles[slug]) for slug, note in notes)
+        shared = (self.keys.entities[entity.id], parent, children, related, co_mentioned, len(slugs), noted)
+
+        def context(chunk: list[str], pagination: Pagination) -> Context:
+            # the profile (notes, annotations) is on the first page; the others continue the list
+            first = pagination.page == 1
+            base = self.entity_base(entity, parent, children, related, co_mentioned, notes if first else (), len(slugs))
+            base["notes"] = self.entity_notes(entity) if first else ""
+            items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
+            return {**base, "items": items, "pagination": pagination}
+
+        for page, chunk, pagination in self.paginate(slugs, lambda n: paths.entity(entity.id, n)):
+            yield self.page(
+                paths.entity(entity.id, page),
+                "entity.html",
+                (shared, self.article_keys(chunk), pagination.page, pagination.total),
+                partial(context, chunk, pagination),
+            )
+
+    def entity_base(
+        self,
+        entity: Entity,
+        parent: str | None,
+        children: tuple[str, ...],
+        related: tuple[str, ...],
+        co_mentioned: tuple[tuple[str, int], ...],
+        notes: tuple[tuple[str, AnchoredNote], ...],
+        total: int,
+    ) -> Context:
+        return {
             "entity": entity,
             "type_label": translate(self.language, f"type.{entity.type}"),
-            "notes": self.notes.get(entity.id, ""),
             "parent": self.entity_link(parent) if parent else None,
-            "children": [self.entity_link(e) for e in self.graph.children.get(entity.id, ())],
-            "related": [self.entity_link(e) for e in self.site.related.get(entity.id, ())],
-            "co_mentioned": [self.entity_link(e, str(n)) for e, n in self.graph.co_mentions.get(entity.id, ())],
-            "total": len(slugs),
+            "children": [self.entity_link(e) for e in children],
+            "related": [self.entity_link(e) for e in related],
+            "co_mentioned": [self.entity_link(e, str(n)) for e, n in co_mentioned],
+            "total": total,
             "feed_url": self.urls.url(paths.entity_feed(entity.id)),
-            "annotations": [self.entity_note(slug, note) for slug, note in self.graph.entity_notes.get(entity.id, ())],
+            "annotations": [self.entity_note(slug, note) for slug, note in notes],
         }
-        for page, chunk, pagination in self.paginate(list(slugs), lambda n: paths.entity(entity.id, n)):
-            items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
-            context = {**base, "items": items, "pagination": pagination}
-            yield self.html(paths.entity(entity.id, page), "entity.html", context)
 
     def tags_index(self) -> Page:
-        tags = [Link(self.urls.url(paths.tag(t.slug)), t.name, str(len(t.articles))) for t in self.graph.tags.values()]
-        return self.html(paths.tags(), "tags.html", {"tags": sorted(tags, key=lambda link: name_key(link.text))})
+        counts = tuple((t.slug, t.name, len(t.articles)) for t in self.graph.tags.values())
+
+        def context() -> Context:
+            tags = [Link(self.urls.url(paths.tag(slug)), name, str(n)) for slug, name, n in counts]
+            return {"tags": sorted(tags, key=lambda link: name_key(link.text))}
+
+        return self.page(paths.tags(), "tags.html", counts, context)
 
     def tag(self, slug: str) -> Iterator[Page]:
         tag = self.graph.tags[slug]
         for page, chunk, pagination in self.paginate(list(tag.articles), lambda n: paths.tag(slug, n)):
-            context = {"tag": tag, "items": [self.item(s) for s in chunk], "pagination": pagination}
-            yield self.html(paths.tag(slug, page), "tag.html", context)
+            yield self.page(
+                paths.tag(slug, page),
+                "tag.html",
+                (tag.name, self.article_keys(chunk), pagination.page, pagination.total),
+                partial(self.tag_context, tag, chunk, pagination),
+            )
+
+    def tag_context(self, tag: Tag, chunk: list[str], pagination: Pagination) -> Context:
+        return {"tag": tag, "items": [self.item(s) for s in chunk], "pagination": pagination}
 
     def site_feed(self) -> Page:
         slugs = [article.slug for article in self.site.articles]
@@ -175,53 +273,59 @@ class _Planner:
         )
 
     def not_found(self) -> Page:
-        return Page(paths.NOT_FOUND, "404.html", {"page_path": paths.NOT_FOUND})
-
-    def robots(self) -> Page:
-        lines = ["User-agent: *", "Allow: /"]
-        sitemap = self.urls.absolute(paths.SITEMAP)
-        if sitemap:
-            lines.append(f"Sitemap: {sitemap}")
-        return Page("robots.txt", None, data=("\n".join(lines) + "\n").encode())
+        return self.page(paths.NOT_FOUND, "404.html", (), dict)
 
     def sitemap(self, page_paths: list[str]) -> Iterator[Page]:
         if self.urls.origin is None:
             return  # a sitemap needs absolute URLs: only with a base_url that has a host
         dates = {paths.article(a.slug): a.day for a in self.site.articles}
         entries = [(self.urls.absolute(path), dates.get(path)) for path in page_paths]
-        yield Page(paths.SITEMAP, "sitemap.xml", {"entries": entries})
+        yield self.page(paths.SITEMAP, "sitemap.xml", tuple(entries), lambda: {"entries": entries})
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def html(self, path: str, template: str, context: dict[str, Any]) -> Page:
-        return Page(path, template, {**context, "page_path": path})
+    def page(self, path: str, template: str, parts: object, context: Callable[[], Context]) -> Page:
+        """A page, or only its key when the previous build made it from the same inputs.
+        `context` is called when the page is rendered: in a worker, in parallel."""
+        key = fingerprint(self.keys.site, path, template, parts)
+        if self.keys.previous.get(path) == key:
+            return Page(path, template, key=key, unchanged=True)
+        if not template.endswith(".html"):
+            return Page(path, template, context, key=key)
+        return Page(path, template, lambda: {**context(), "page_path": path}, key=key)
 
-    def feed(
-        self, path: str, title: str, home: str, slugs: tuple[str, ...] | list[str], full_text: bool = False
-    ) -> Page:
+    def article_keys(self, slugs: Sequence[str]) -> tuple[str, ...]:
+        return tuple(self.keys.articles[slug] for slug in slugs)
+
+    # -- pieces ----------------------------------------------------------------------------
+
+    def feed(self, path: str, title: str, home: str, slugs: Sequence[str], full_text: bool = False) -> Page:
         """An Atom feed; only the site's carries full texts (entity feeds link to them)."""
-        articles = [self.by_slug[slug] for slug in slugs[:FEED_ENTRIES]]
-        entries = [
-            {
-                "id": self.feed_id(paths.article(a.slug)),
-                "url": self.urls.absolute(paths.article(a.slug)) or self.urls.url(paths.article(a.slug)),
-                "article": a,
-                "updated": _timestamp(a),
-                "summary": self.summary(a),
-                "content": self.rendered[a.slug].html if full_text else None,
+        shown = slugs[:FEED_ENTRIES]
+
+        def context() -> Context:
+            articles = [self.by_slug[slug] for slug in shown]
+            entries = [
+                {
+                    "id": self.feed_id(paths.article(a.slug)),
+                    "url": self.urls.absolute(paths.article(a.slug)) or self.urls.url(paths.article(a.slug)),
+                    "article": a,
+                    "updated": _timestamp(a),
+                    "summary": self.summary(a),
+                    "content": self.rendered[a.slug].html if full_text else None,
+                }
+                for a in articles
+            ]
+            return {
+                "title": title,
+                "id": self.feed_id(path),
+                "self_url": self.urls.absolute(path) or self.urls.url(path),
+                "home_url": self.urls.absolute(home) or self.urls.url(home),
+                "updated": entries[0]["updated"] if entries else "1970-01-01T00:00:00Z",
+                "entries": entries,
             }
-            for a in articles
-        ]
-        updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
-        context = {
-            "title": title,
-            "id": self.feed_id(path),
-            "self_url": self.urls.absolute(path) or self.urls.url(path),
-            "home_url": self.urls.absolute(home) or self.urls.url(home),
-            "updated": updated,
-            "entries": entries,
-        }
-        return Page(path, "feed.xml", context)
+
+        return self.page(path, "feed.xml", (title, self.article_keys(shown)), context)
 
     def feed_id(self, path: str) -> str:
         return self.urls.iri(path, self.site.config.title)

@@ -16,8 +16,9 @@ from generator.model import SiteConfig
 from generator.urls import Urls
 
 
-def make_environment(templates_dir: Path, config: SiteConfig) -> jinja2.Environment:
-    env = _environment(templates_dir)
+def make_environment(templates_dir: Path, config: SiteConfig, compiled: Path | None = None) -> jinja2.Environment:
+    """`compiled`: a folder where compiled templates are kept between builds."""
+    env = _environment(templates_dir, compiled)
     urls = Urls(config.base_url)
     language = config.language
     env.globals.update(
@@ -33,9 +34,9 @@ def make_environment(templates_dir: Path, config: SiteConfig) -> jinja2.Environm
     return env
 
 
-def check_templates(templates_dir: Path) -> list[Diagnostic]:
+def check_templates(templates_dir: Path, compiled: Path | None = None) -> list[Diagnostic]:
     """Compile every template, so that all syntax errors are reported in one run."""
-    env = _environment(templates_dir)
+    env = _environment(templates_dir, compiled)
     problems = []
     for name in env.list_templates(extensions=["html", "xml"]):
         try:
@@ -56,9 +57,12 @@ def check_templates(templates_dir: Path) -> list[Diagnostic]:
     return problems
 
 
-def _environment(templates_dir: Path) -> jinja2.Environment:
+def _environment(templates_dir: Path, compiled: Path | None = None) -> jinja2.Environment:
+    if compiled is not None:
+        compiled.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -17,6 +18,7 @@ SNIPPET_MAX = 280
 MENTION_RE = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
 
 
+@functools.cache  # tags and names repeat across thousands of articles
 def slugify(text: str) -> str:
     """ASCII slug: lowercase, accents dropped, every other run of characters a hyphen."""
     return _slugify(text, lowercase=True)
@@ -25,6 +27,17 @@ def slugify(text: str) -> str:
 def slug_or_digest(text: str, prefix: str) -> str:
     """A slug, or for text with no Latin letters or digits (e.g. only CJK) a stable digest."""
     return slugify(text) or f"{prefix}-" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def digest(data: bytes) -> str:
+    """A short digest of bytes: a file's identity in the build cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def fingerprint(*parts: object) -> str:
+    """A short stable digest of plain values (str, int, dates, tuples of them): equal parts,
+    equal digest, in every process. Keys of the build cache."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def is_language_tag(text: str) -> bool:
@@ -36,6 +49,7 @@ def is_slug(text: str) -> bool:
     return SLUG_RE.fullmatch(text) is not None
 
 
+@functools.cache
 def name_key(text: str) -> str:
     """The key under which ids, names and aliases match: case, accents and spacing ignored."""
     decomposed = unicodedata.normalize("NFKD", text)

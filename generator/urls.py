@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
+
+_PLAIN = re.compile(r"[a-z0-9/#._-]*")
 
 
 @dataclass(frozen=True)
@@ -13,7 +17,7 @@ class Urls:
 
     base_url: str  # normalised: ends with '/'
 
-    @property
+    @functools.cached_property
     def base_path(self) -> str:
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
@@ -25,6 +29,8 @@ class Urls:
 
     def url(self, path: str) -> str:
         """Root-relative URL of a site path: works at any depth, including from 404.html."""
+        if _PLAIN.fullmatch(path):  # slugs: nothing to quote, and the common case by far
+            return self.base_path + path
         return self.base_path + quote(path, safe="/#:@!$&'()*+,;=-._~")
 
     def absolute(self, path: str) -> str | None:

@@ -34,26 +34,33 @@ def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
         )
 
 
-def write_file(target: Path, data: bytes, previous: Path) -> None:
-    """Write `data`; when the current site has the same bytes, link that file instead, so an
-    unchanged page keeps its modification time (and a deployment stays small)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def read_stamp(out: Path) -> str | None:
+    """The build stamp in the site's marker: which cached build state describes this site."""
     try:
-        if previous.stat().st_size == len(data) and previous.read_bytes() == data:
-            os.link(previous, target)
-            return
-    except OSError:
-        pass  # no previous file, or a file system without hard links: write it
-    target.write_bytes(data)
+        lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    stamps = [line.removeprefix("build ") for line in lines if line.startswith("build ")]
+    return stamps[-1] if stamps else None
+
+
+def site_files(out: Path) -> set[str]:
+    """Every file of a built site (marker excluded), as posix paths relative to it."""
+    if not out.is_dir():
+        return set()
+    found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()}
+    return found - {MARKER}
 
 
 class SiteWriter:
-    """Writes a new site into a temporary directory beside `out`, then swaps it in."""
+    """Writes the files that differ from the current site into a directory beside it, then
+    moves them in and removes the files no page makes any more. Until `commit`, the site is
+    untouched: a failed build leaves it as it was, and an unchanged file keeps its mtime."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.temp = out.parent / f".{out.name}.rassegna-new-{os.getpid()}"
-        self.written: set[str] = set()
+        self.folders: set[Path] = set()  # made in temp by this process: one mkdir each
 
     def __enter__(self) -> SiteWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -63,41 +70,59 @@ class SiteWriter:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.write(MARKER, MARKER_TEXT.encode())
-            self._swap()
-        else:
-            shutil.rmtree(self.temp, ignore_errors=True)  # the previous site stays as it was
+        shutil.rmtree(self.temp, ignore_errors=True)
 
-    def reserve(self, path: str) -> Path:
-        """Claim an output path (one writer per path) and return the file to write it to."""
-        return self._target(path)
+    def write(self, path: str, data: bytes) -> bool:
+        """Stage `data` for `path` unless the site already has these bytes; True if staged."""
+        current = self.out / _relative(path)
+        try:
+            if current.stat().st_size == len(data) and current.read_bytes() == data:
+                return False
+        except OSError:
+            pass  # not in the site yet
+        target = self.temp / _relative(path)
+        if target.parent not in self.folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(target.parent)
+        target.write_bytes(data)
+        return True
 
-    def write(self, path: str, data: bytes) -> None:
-        target = self._target(path)
-        write_file(target, data, self.previous(target))
+    def copy(self, path: str, source: Path) -> bool:
+        return self.write(path, source.read_bytes())
 
-    def copy(self, path: str, source: Path) -> None:
-        target = self._target(path)
-        write_file(target, source.read_bytes(), self.previous(target))
+    def commit(self, staged: Iterable[str], stale: Iterable[str], stamp: str) -> None:
+        """Move the staged files into the site, remove `stale` ones, mark the site with `stamp`."""
+        marker = (MARKER_TEXT + f"build {stamp}\n").encode()
+        if not self.out.exists():
+            (self.temp / MARKER).write_bytes(marker)
+            os.replace(self.temp, self.out)  # a new site: in one step
+            return
+        for path in staged:
+            target = self.out / _relative(path)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a page where a folder was
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.temp / _relative(path), target)
+        for path in sorted(stale, reverse=True):
+            target = self.out / _relative(path)
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, self.out)
+        temp_marker = self.out / f".{MARKER}.new"
+        temp_marker.write_bytes(marker)
+        os.replace(temp_marker, self.out / MARKER)
 
-    def previous(self, target: Path) -> Path:
-        """Where the file that `target` replaces lives in the current site."""
-        return self.out / target.relative_to(self.temp)
 
-    def _target(self, path: str) -> Path:
-        relative = PurePosixPath(path)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ValueError(f"refusing to write outside the output directory: {path!r}")
-        key = str(relative)
-        if key in self.written:
-            raise ValueError(f"two pages would write the same file: {key}")
-        self.written.add(key)
-        return self.temp.joinpath(*relative.parts)
+def _relative(path: str) -> PurePosixPath:
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        raise ValueError(f"refusing to write outside the output directory: {path!r}")
+    return relative
 
-    def _swap(self) -> None:
-        old = self.out.parent / f".{self.out.name}.rassegna-old-{os.getpid()}"
-        if self.out.exists():
-            os.replace(self.out, old)
-        os.replace(self.temp, self.out)
-        shutil.rmtree(old, ignore_errors=True)
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty
+        folder = folder.parent

@@ -45,11 +45,21 @@ def make_project(tmp_path: Path) -> MakeProject:
     return make
 
 
+def site_tree(root: Path) -> dict[str, bytes]:
+    """Every file of a built site with its bytes; the marker without its build stamp, which is
+    different in every build."""
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    marker = files[".rassegna"].splitlines(keepends=True)
+    files[".rassegna"] = b"".join(line for line in marker if not line.startswith(b"build "))
+    return files
+
+
 def build_project(content: Path, **options: object) -> BuildResult:
     """Build in this process by default: tests/test_parallel.py covers the worker processes."""
     options.setdefault("jobs", 1)
+    options.setdefault("templates", REPO / "templates")
     out = options.pop("out", content.parent / "site")
-    return build(BuildOptions(content=content, out=out, templates=REPO / "templates", **options))  # type: ignore[arg-type]
+    return build(BuildOptions(content=content, out=out, **options))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -80,8 +80,11 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 
 def leftovers(parent: Path) -> list[str]:
-    """Temporary directories the writer would leave beside the output (.site.rassegna-new-<pid>)."""
-    return sorted(path.name for path in parent.iterdir() if ".rassegna-" in path.name)
+    """Temporary directories the writer would leave beside the output (.site.rassegna-new-<pid>);
+    the build cache (.rassegna-cache) is meant to stay."""
+    return sorted(
+        path.name for path in parent.iterdir() if ".rassegna-" in path.name and path.name != ".rassegna-cache"
+    )
 
 
 def template_copy(tmp_path: Path, **replaced: str) -> Path:

@@ -12,20 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import REPO, site_tree
 
 GOLDEN = REPO / "tests" / "golden" / "shipped"
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_shipped_site_matches_the_golden_tree(shipped_site: Path) -> None:
     if os.environ.get("RASSEGNA_UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         shutil.copytree(shipped_site, GOLDEN)
-    expected, actual = tree(GOLDEN), tree(shipped_site)
+    expected, actual = site_tree(GOLDEN), site_tree(shipped_site)
     assert sorted(actual) == sorted(expected)
     for name, data in actual.items():
         if data != expected[name]:
@@ -42,4 +38,4 @@ def test_output_does_not_depend_on_time_zone_locale_or_hash_seed(tmp_path: Path,
         [sys.executable, "-m", "generator", "build", "--content", str(REPO / "content"), "--out", str(out), "--templates", str(REPO / "templates")],
         check=True, env=env, capture_output=True, cwd=tmp_path,
     )  # fmt: skip
-    assert tree(out) == tree(shipped_site)
+    assert site_tree(out) == site_tree(shipped_site)

@@ -7,7 +7,19 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel"}
-STAGES = {"config", "load", "resolve", "markdown", "graph", "pages", "templates", "write", "linkcheck", "export"}
+STAGES = {
+    "config",
+    "cache",
+    "load",
+    "resolve",
+    "markdown",
+    "graph",
+    "pages",
+    "templates",
+    "write",
+    "linkcheck",
+    "export",
+}
 ORCHESTRATION = ["build", "progress", "serve", "cli"]  # each may import those before it
 # config is read by load: the one stage-to-stage edge, because site.yml is part of loading
 ALLOWED_EXTRA = {("load", "config")}
@@ -25,7 +37,7 @@ def imports_of(module: str) -> set[str]:
     for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator"):
             name = node.module.removeprefix("generator").lstrip(".")
-            found.update({name.split(".")[0]} if name else {alias.name for alias in node.names})
+            found.update({name.split(".")[0]} if name else {alias.name for alias in node.names} - {"__version__"})
         elif isinstance(node, ast.Import):
             found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("generator."))
     return found - {"", module}

@@ -9,9 +9,11 @@ notes anchored to passages). Everything they need arrives in `env`.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -19,6 +21,10 @@ from generator.markdown import anchoring, highlight, mentions
 from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import slugify
+
+# One line that starts with a letter and has no character Markdown gives a meaning to inline
+# (nor a hard break): its paragraph is the escaped text, whatever the parser's rules.
+_PLAIN_LINE = re.compile(r"[ ]{0,3}[^\W\d_][^\n\\`*_\[\]<>&!|~:#=+{}$]*?[ \t]?")
 
 __all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "render_notes"]
 
@@ -53,6 +59,8 @@ def render_article(
 def render_notes(text: str, linker: Linker, language: str = "en") -> str:
     """Markdown that is not an article body (entity notes, annotation notes): mentions link,
     nothing autolinks, nothing is indexed."""
+    if _PLAIN_LINE.fullmatch(text):  # most notes are one plain sentence: no parser needed
+        return f"<p>{escapeHtml(text.strip())}</p>\n"
     plain = Linker(linker.resolve, linker.url, {}, linker.name, "none", None)
     env = {"linker": plain, "language": language, "index": False, "mentions": [], "headings": []}
     return str(parser().render(text, env))

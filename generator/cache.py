@@ -1,0 +1,141 @@
+"""The build cache: what the previous build read, rendered and wrote, kept on disk so that the
+next build redoes only what changed.
+
+One file per output directory, `.rassegna-cache/<out name>/state.pickle` beside the output,
+replaced atomically at the end of each successful build. It is only ever an optimisation:
+a missing, unreadable or foreign state means a full build, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import __version__
+from generator.errors import Diagnostic
+from generator.model import FileRecord, RenderedArticle
+from generator.text import digest
+
+FORMAT = 2
+MANIFEST_FILE = "inputs.pickle"  # small: read first, and alone when nothing changed
+STATE_FILE = "state.pickle"
+# A file modified this close to the start of the build that recorded it may have changed again
+# within the file system's timestamp resolution: its bytes are compared, not its mtime.
+RACY_NS = 2_000_000_000
+
+Signature = tuple[int, int, int]  # mtime_ns, size, inode
+
+
+@dataclass
+class Manifest:
+    """What a build read and what it reported."""
+
+    settings: str  # the generator, paths and options it was made with: another value starts over
+    stamp: str  # also written in the site's marker: the state describes that site
+    started_ns: int  # when its build began
+    inputs: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # file -> (signature, digest)
+    summary: tuple[int, int, int, str] = (0, 0, 0, "/")  # pages, articles, entities, base path
+    diagnostics: tuple[Diagnostic, ...] = ()  # the warnings of the build, to repeat when nothing changed
+
+
+@dataclass
+class BuildState:
+    """What a build made, to take again for what has not changed."""
+
+    manifest: Manifest
+    files: dict[str, FileRecord] = field(default_factory=dict)  # article or entity file -> record
+    rendered: dict[str, tuple[str, RenderedArticle]] = field(default_factory=dict)  # slug -> (key, body)
+    pages: dict[str, str] = field(default_factory=dict)  # page path -> key
+    outputs: tuple[str, ...] = ()  # every file of the site, marker excluded
+
+
+def cache_dir(out: Path) -> Path:
+    """`.rassegna-cache/<name>` beside the output directory: never inside what gets published."""
+    return out.resolve().parent / ".rassegna-cache" / out.resolve().name
+
+
+def load_manifest(directory: Path, settings: str) -> Manifest | None:
+    manifest = _read(directory / MANIFEST_FILE)
+    return manifest if isinstance(manifest, Manifest) and manifest.settings == settings else None
+
+
+def load_state(directory: Path, manifest: Manifest) -> BuildState | None:
+    state = _read(directory / STATE_FILE)
+    return state if isinstance(state, BuildState) and state.manifest.stamp == manifest.stamp else None
+
+
+def save_state(directory: Path, state: BuildState) -> None:
+    """The state, then the manifest that points at it: a reader sees both or a mismatch."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _write(directory / STATE_FILE, state)
+    _write(directory / MANIFEST_FILE, state.manifest)
+
+
+def _read(path: Path) -> object:
+    try:
+        with path.open("rb") as file:
+            return pickle.load(file)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def _write(path: Path, value: object) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}")
+    with temp.open("wb") as file:
+        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temp, path)
+
+
+def scan(*roots: Path) -> dict[str, Signature]:
+    """Every file under `roots` with its signature: the cheap way to see what may have changed."""
+    found: dict[str, Signature] = {}
+    for root in roots:
+        if root.is_dir():
+            _walk(str(root), found)
+    return found
+
+
+def _walk(folder: str, found: dict[str, Signature]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                _walk(entry.path, found)
+            elif entry.is_file():
+                stat = entry.stat()
+                found[entry.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def changed_files(signatures: dict[str, Signature], manifest: Manifest | None) -> set[str]:
+    """Files that are new, or whose bytes may differ from the ones `manifest` recorded; and
+    files it knew that are gone."""
+    if manifest is None:
+        return set(signatures)
+    racy_after = manifest.started_ns - RACY_NS
+    changed = set(manifest.inputs) - set(signatures)
+    for path, signature in signatures.items():
+        known = manifest.inputs.get(path)
+        if known is None or known[0] != signature:
+            changed.add(path)
+        elif signature[0] >= racy_after and file_digest(Path(path)) != known[1]:
+            changed.add(path)
+    return changed
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return digest(path.read_bytes())
+    except OSError:
+        return ""
+
+
+@functools.cache
+def generator_digest() -> str:
+    """The generator's own code: a changed module invalidates every cached result."""
+    package = Path(__file__).resolve().parent
+    parts = [__version__.encode(), str(FORMAT).encode()]
+    for path in sorted(package.rglob("*.py")):
+        parts += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
+    return digest(b"\0".join(parts))
