@@ -100,8 +100,11 @@ def bench_size(size: int, args: argparse.Namespace) -> None:
         clean = work / f"clean-{size}"
         remove_site(clean)
         run(rassegna(content, clean, args.jobs, "--no-cache"), cwd=ROOT)
-        print(f"rebuilt site identical to a clean build: {'yes' if same_tree(out, clean) else 'NO'}")
+        identical = same_tree(out, clean)
+        print(f"rebuilt site identical to a clean build: {'yes' if identical else 'NO'}")
         remove_site(clean)
+        if not identical:
+            raise SystemExit("the cached rebuild differs from a clean build")
     for tool in args.vs:
         source = corpus(size, tool, work)
         theirs, ours = [], []
@@ -126,7 +129,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="rassegna --jobs (default: all cores)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rassegna-bench"))
     parser.add_argument(
-        "--check", action="store_true", help="also build afresh and compare: the edited rebuild must be identical"
+        "--check", action="store_true", help="also build afresh and compare; exit 1 if the edited rebuild differs"
     )
     args = parser.parse_args()
     args.vs = [tool for tool in args.vs.split(",") if tool]

@@ -36,7 +36,7 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, site_files
+from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, signatures_of, site_files
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -85,13 +85,24 @@ class Previous:
     store: Path | None  # the cache folder; None with --no-cache
     signatures: dict[str, Signature]  # every input file now
     changed: set[str]  # input files added, removed or changed since the last build
+    present: dict[str, Signature]  # every file of the output directory now
     manifest: Manifest | None = None
     state: BuildState | None = None
-    current: bool = False  # the output directory is the site the state describes
+    current: bool = False  # the output directory is the site the manifest describes
+
+    @property
+    def damaged(self) -> set[str]:
+        """Files of the site that are gone or were changed since the last build wrote them."""
+        written = self.manifest.outputs if self.manifest is not None else {}
+        return {path for path, signature in written.items() if self.present.get(path) != signature}
 
     @property
     def pages(self) -> dict[str, str]:
-        return self.state.pages if self.state is not None and self.current else {}
+        """The key of each page the last build wrote and that is still in the site as written."""
+        if self.state is None or not self.current:
+            return {}
+        damaged = self.damaged
+        return {path: key for path, key in self.state.pages.items() if Urls.file_for(path) not in damaged}
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -105,7 +116,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     templates = find_templates(options.templates)
     check_options(options, templates)
     previous = remembered(options, templates)
-    if previous.manifest is not None and previous.current and not previous.changed:
+    if previous.manifest is not None and previous.current and not previous.changed and not previous.damaged:
         made, articles, entities, base_path = previous.manifest.summary  # nothing changed: nothing to do
         seconds = time.perf_counter() - started
         return BuildResult(made, articles, entities, seconds, list(previous.manifest.diagnostics), base_path)
@@ -113,7 +124,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         previous.state = load_state(previous.store, previous.manifest)
 
     diagnostics = Diagnostics()
-    compiled = previous.store / "templates" if previous.store is not None else None
+    compiled = previous.store / f"templates-{generator_digest()[:12]}" if previous.store is not None else None
     diagnostics.items.extend(check_templates(templates, compiled))
     state = previous.state
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
@@ -126,7 +137,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     report("read", len(site.articles), len(site.articles))
 
     inputs = input_digests(previous, content)
-    keys = page_keys(site, inputs, templates, previous)
+    keys = page_keys(content, site, inputs, templates, previous)
     cached = {
         slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
     }
@@ -141,8 +152,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         raise ContentError(diagnostics.sorted())
 
     outputs = [Urls.file_for(page.path) for page in pages] + [copy.path for copy in copies]
-    before = set(state.outputs) if state is not None and previous.current else site_files(options.out)
-    stale = before - set(outputs)
+    stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
     env = make_environment(templates, site.config, compiled)
     staged = write_site(options, env, templates, pages, copies, stale, stamp, report, keys.previous)
@@ -153,16 +163,17 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
         base_path=urls.base_path,
-        written=staged,
+        written=len(staged),
         removed=len(stale),
     )
     if previous.store is not None:
-        manifest = Manifest(
-            previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics)
-        )
+        kept = {path: previous.present[path] for path in outputs if path in previous.present}
+        written = kept | signatures_of(options.out, staged)
+        summary, warnings = result_summary(result), tuple(result.diagnostics)
+        manifest = Manifest(previous.settings, stamp, started_ns, inputs, summary, warnings, written)
         keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
         bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
-        save_state(previous.store, BuildState(manifest, content.files, bodies, keyed, tuple(outputs)))
+        save_state(previous.store, BuildState(manifest, content.files, bodies, keyed))
     return result
 
 
@@ -182,18 +193,22 @@ def remembered(options: BuildOptions, templates: Path) -> Previous:
     manifest = load_manifest(store, settings) if store is not None else None
     signatures = scan(options.content, templates)
     current = manifest is not None and read_stamp(options.out) == manifest.stamp
-    return Previous(settings, store, signatures, changed_files(signatures, manifest), manifest, None, current)
+    changed = changed_files(signatures, manifest)
+    return Previous(settings, store, signatures, changed, site_files(options.out), manifest, None, current)
 
 
-def page_keys(site: Site, inputs: dict[str, tuple[Signature, str]], templates: Path, previous: Previous) -> PageKeys:
+def page_keys(
+    content: Content, site: Site, inputs: dict[str, tuple[Signature, str]], templates: Path, previous: Previous
+) -> PageKeys:
     """Digests of what each page is made from: equal digests, equal pages."""
+    files = content.files
     render_key = fingerprint(generator_digest(), site.config, lexicon(site))
     theme = sorted((path, digest) for path, (_, digest) in inputs.items() if Path(path).is_relative_to(templates))
     return PageKeys(
         site=fingerprint(render_key, theme),
-        articles={a.slug: fingerprint(str(a.path), inputs[str(a.path)][1], render_key) for a in site.articles},
+        articles={a.slug: fingerprint(str(a.path), files[str(a.path)].digest, render_key) for a in site.articles},
         entities={
-            e.id: fingerprint(str(e.path), inputs[str(e.path)][1]) if e.path else fingerprint(e)
+            e.id: fingerprint(str(e.path), files[str(e.path)].digest) if e.path else fingerprint(e)
             for e in site.entities.values()
         },
         previous=previous.pages,
@@ -215,9 +230,9 @@ def write_site(
     stamp: str,
     report: Progress,
     previous: dict[str, str],
-) -> int:
+) -> list[str]:
     """Render the pages that changed, stage the files whose bytes changed, move them in; the
-    number of files written."""
+    files written."""
     todo = [page for page in pages if not page.unchanged]
     with SiteWriter(options.out) as writer:
         parallel.shared.update(env=env, templates=templates, pages=todo, writer=writer)
@@ -228,7 +243,7 @@ def write_site(
         staged = [Urls.file_for(page.path) for page, result in zip(todo, results, strict=True) if result is True]
         staged += [c.path for c in copies if previous.get(c.path) != c.key and writer.copy(c.path, c.source)]
         writer.commit(staged, stale, stamp)
-    return len(staged)
+    return staged
 
 
 def result_summary(result: BuildResult) -> tuple[int, int, int, str]:
@@ -246,6 +261,8 @@ def input_digests(previous: Previous, content: Content) -> dict[str, tuple[Signa
             digests[path] = (signature, known[path][1])
         else:
             digests[path] = (signature, file_digest(Path(path)))
+    for path, record in content.files.items():  # created after the scan: changed, for the next build
+        digests.setdefault(path, ((0, 0, 0), record.digest))
     return digests
 
 

@@ -12,6 +12,7 @@ import functools
 import os
 import pickle
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 from generator import __version__
@@ -27,6 +28,7 @@ STATE_FILE = "state.pickle"
 RACY_NS = 2_000_000_000
 
 Signature = tuple[int, int, int]  # mtime_ns, size, inode
+LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "python-slugify", "pyyaml", "markupsafe")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Manifest:
     inputs: dict[str, tuple[Signature, str]] = field(default_factory=dict)  # file -> (signature, digest)
     summary: tuple[int, int, int, str] = (0, 0, 0, "/")  # pages, articles, entities, base path
     diagnostics: tuple[Diagnostic, ...] = ()  # the warnings of the build, to repeat when nothing changed
+    outputs: dict[str, Signature] = field(default_factory=dict)  # every file of the site as written
 
 
 @dataclass
@@ -49,7 +52,6 @@ class BuildState:
     files: dict[str, FileRecord] = field(default_factory=dict)  # article or entity file -> record
     rendered: dict[str, tuple[str, RenderedArticle]] = field(default_factory=dict)  # slug -> (key, body)
     pages: dict[str, str] = field(default_factory=dict)  # page path -> key
-    outputs: tuple[str, ...] = ()  # every file of the site, marker excluded
 
 
 def cache_dir(out: Path) -> Path:
@@ -133,9 +135,11 @@ def file_digest(path: Path) -> str:
 
 @functools.cache
 def generator_digest() -> str:
-    """The generator's own code: a changed module invalidates every cached result."""
+    """The generator's own code and the libraries that shape its output: a changed module or
+    an upgraded library invalidates every cached result."""
     package = Path(__file__).resolve().parent
-    parts = [__version__.encode(), str(FORMAT).encode()]
+    libraries = [f"{name} {metadata.version(name)}" for name in LIBRARIES]
+    parts = [__version__.encode(), str(FORMAT).encode(), *(library.encode() for library in libraries)]
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
     return digest(b"\0".join(parts))

@@ -40,7 +40,7 @@ def load_content(
     config = load_config(root / "site.yml", diagnostics, base_url)
     files = [("article", path) for path in markdown_files(root / "articles")]
     files += [("entity", path) for path in markdown_files(root / "entities")]
-    known = reuse or {}
+    known = {path: r for path, r in (reuse or {}).items() if r.language == config.language}
     parallel.shared["language"] = config.language
     fresh = [(kind, path) for kind, path in files if str(path) not in known]
     loaded = dict(zip((str(path) for _, path in fresh), parallel.map_in_chunks(_load_files, fresh, jobs), strict=True))
@@ -64,14 +64,14 @@ def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
             data = path.read_bytes()
         except OSError as exc:
             problems.error(path, 0, f"cannot read the file: {exc.strerror}")
-            records.append(FileRecord("", None, tuple(problems.items)))
+            records.append(FileRecord("", None, tuple(problems.items), parallel.shared["language"]))
             continue
         item = (
             load_article(path, data, parallel.shared["language"], problems)
             if kind == "article"
             else load_entity(path, data, problems)
         )
-        records.append(FileRecord(digest(data), item, tuple(problems.items)))
+        records.append(FileRecord(digest(data), item, tuple(problems.items), parallel.shared["language"]))
     return records
 
 

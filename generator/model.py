@@ -112,6 +112,7 @@ class FileRecord:
     digest: str  # of the file's bytes
     item: Article | Entity | None  # None: the file has errors
     problems: tuple[Diagnostic, ...] = ()
+    language: str = ""  # the site's language when it was read: an article without `lang` has it
 
 
 @dataclass(frozen=True)

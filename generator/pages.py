@@ -255,7 +255,7 @@ class _Planner:
             yield self.page(
                 paths.tag(slug, page),
                 "tag.html",
-                (tag.name, self.article_keys(chunk), pagination.page, pagination.total),
+                (tag.name, len(tag.articles), self.article_keys(chunk), pagination.page, pagination.total),
                 partial(self.tag_context, tag, chunk, pagination),
             )
 

@@ -44,12 +44,31 @@ def read_stamp(out: Path) -> str | None:
     return stamps[-1] if stamps else None
 
 
-def site_files(out: Path) -> set[str]:
-    """Every file of a built site (marker excluded), as posix paths relative to it."""
-    if not out.is_dir():
-        return set()
-    found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()}
-    return found - {MARKER}
+def site_files(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file of a built site (marker excluded) with its (mtime_ns, size, inode)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    if out.is_dir():
+        _walk(str(out), "", found)
+    found.pop(MARKER, None)
+    return found
+
+
+def _walk(folder: str, prefix: str, found: dict[str, tuple[int, int, int]]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _walk(entry.path, f"{prefix}{entry.name}/", found)
+            else:
+                stat = entry.stat(follow_symlinks=False)
+                found[prefix + entry.name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def signatures_of(out: Path, paths: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    signatures = {}
+    for path in paths:
+        stat = (out / _relative(path)).stat()
+        signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return signatures
 
 
 class SiteWriter:
@@ -91,25 +110,33 @@ class SiteWriter:
         return self.write(path, source.read_bytes())
 
     def commit(self, staged: Iterable[str], stale: Iterable[str], stamp: str) -> None:
-        """Move the staged files into the site, remove `stale` ones, mark the site with `stamp`."""
-        marker = (MARKER_TEXT + f"build {stamp}\n").encode()
+        """Remove `stale` files, move the staged ones in, mark the site with `stamp`. Until the
+        last step the marker has no stamp: a commit cut short leaves a site no cache trusts."""
         if not self.out.exists():
-            (self.temp / MARKER).write_bytes(marker)
+            (self.temp / MARKER).write_bytes(self._marker(stamp))
             os.replace(self.temp, self.out)  # a new site: in one step
             return
-        for path in staged:
-            target = self.out / _relative(path)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)  # a page where a folder was
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.temp / _relative(path), target)
-        for path in sorted(stale, reverse=True):
+        self._mark(None)
+        for path in sorted(stale, reverse=True):  # first: a stale file may sit where a folder goes
             target = self.out / _relative(path)
             target.unlink(missing_ok=True)
             _remove_empty_parents(target.parent, self.out)
-        temp_marker = self.out / f".{MARKER}.new"
-        temp_marker.write_bytes(marker)
-        os.replace(temp_marker, self.out / MARKER)
+        for path in staged:
+            target = self.out / _relative(path)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a page where a folder of files no longer made was
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.temp / _relative(path), target)
+        self._mark(stamp)
+
+    def _mark(self, stamp: str | None) -> None:
+        temp = self.out / f".{MARKER}.new"
+        temp.write_bytes(self._marker(stamp))
+        os.replace(temp, self.out / MARKER)
+
+    @staticmethod
+    def _marker(stamp: str | None) -> bytes:
+        return (MARKER_TEXT + (f"build {stamp}\n" if stamp else "")).encode()
 
 
 def _relative(path: str) -> PurePosixPath:

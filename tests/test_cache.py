@@ -80,7 +80,8 @@ def edit(content: Path, rng: random.Random) -> str:
     target = rng.choice(articles)
     kind = rng.choice(
         ["body", "title", "date", "add", "delete", "rename", "rewrite", "touch", "entity", "entity-name",
-         "entity-add", "entity-delete", "template", "site", "static", "static-delete"]
+         "entity-add", "entity-delete", "template", "site", "language", "static", "static-delete", "static-folder",
+         "site-damage"]
     )  # fmt: skip
     if kind == "body":
         with target.open("a", encoding="utf-8") as file:
@@ -127,6 +128,24 @@ def edit(content: Path, rng: random.Random) -> str:
         for path in (content / "static").glob("*.txt"):
             path.unlink()
             break
+    elif kind == "language":  # articles without `lang` take the site's
+        site_yml = (content / "site.yml").read_text()
+        swapped = site_yml.replace("language: it", "language: en") if "language: it" in site_yml else None
+        (content / "site.yml").write_text(swapped or site_yml.replace("language: en", "language: it"))
+    elif kind == "static-folder":  # a file becomes a folder, or the other way round
+        docs = content / "static" / "docs"
+        if docs.is_dir():
+            shutil.rmtree(docs)
+            docs.write_text("docs\n")
+        else:
+            docs.unlink(missing_ok=True)
+            (docs / "index.html").parent.mkdir()
+            (docs / "index.html").write_text("<p>docs</p>\n")
+    elif kind == "site-damage":  # someone edits the output by hand
+        site = content.parent / "site"
+        files = sorted(p for p in site.rglob("*.html") if p.is_file())
+        rng.choice(files).unlink()
+        (site / "stray.txt").write_text("not made by any page\n")
     return kind
 
 
@@ -202,6 +221,20 @@ def test_an_edit_reads_renders_and_writes_only_what_it_touches(tmp_path: Path, m
     assert gone.removed >= 2  # the page and its annotations or feed entries moved
 
 
+def test_a_tag_page_counts_an_article_added_beyond_it(tmp_path: Path) -> None:
+    content = make_archive(tmp_path, random.Random(11))
+    tagged = "---\ntitle: T{n}\ndate: 2020-01-0{n}\ntags: [rara]\n---\nTesto.\n"
+    for n in range(1, 5):  # two pages of three
+        (content / "articles" / f"t{n}.md").write_text(tagged.format(n=n + 1))
+    site = tmp_path / "site"
+    build(content, site)
+    (content / "articles" / "t0.md").write_text(tagged.format(n=1))  # older: on the last page, still two
+    build(content, site)
+    build(content, tmp_path / "clean", cache=False)
+    assert site_tree(site) == site_tree(tmp_path / "clean")
+    assert "5 articoli" in (site / "tags" / "rara" / "index.html").read_text()
+
+
 def test_an_unreadable_or_foreign_cache_means_a_full_build(tmp_path: Path) -> None:
     content = make_archive(tmp_path, random.Random(9))
     site = tmp_path / "site"
@@ -217,3 +250,28 @@ def test_an_unreadable_or_foreign_cache_means_a_full_build(tmp_path: Path) -> No
     build(content, tmp_path / "clean", cache=False)
     assert site_tree(site) == site_tree(tmp_path / "clean")
     assert state.is_file() and manifest.is_file()
+
+
+def test_a_commit_cut_short_is_repaired_by_the_next_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import write as write_module
+
+    content = make_archive(tmp_path, random.Random(13))
+    site = tmp_path / "site"
+    build(content, site)
+    for path in sorted((content / "articles").glob("*.md"))[:4]:
+        path.write_text(path.read_text().replace("title: '", "title: 'Nuovo ", 1))
+    real_replace, moves = os.replace, []
+
+    def failing_replace(source: object, target: object) -> None:
+        moves.append(target)
+        if len(moves) == 3:  # the marker, then one page, then the disk is full
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write_module.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        build(content, site)
+    monkeypatch.setattr(write_module.os, "replace", real_replace)
+    build(content, site)
+    build(content, tmp_path / "clean", cache=False)
+    assert site_tree(site) == site_tree(tmp_path / "clean")
