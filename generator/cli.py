@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from generator import __version__
 from generator.build import BuildOptions, build
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
+
+
+def run() -> NoReturn:
+    """The `rassegna` command: main(), then exit without the interpreter's teardown, which
+    frees a large archive's objects one by one (5 s for 10,000 articles) for nothing."""
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,11 +55,14 @@ def _co_mentions(site: Site) -> dict[str, tuple[tuple[str, int], ...]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for ids in site.article_entities.values():
         for entity_id in ids:
-            counts[entity_id].update(other for other in ids if other != entity_id)
-    return {
-        entity_id: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:CO_MENTIONED])
-        for entity_id, counter in counts.items()
-    }
+            counts[entity_id].update(ids)  # itself included, and removed below: a loop in C
+    ranked = {}
+    for entity_id, counter in counts.items():
+        del counter[entity_id]
+        top = sorted(counter)  # by id among equals
+        top.sort(key=counter.__getitem__, reverse=True)
+        ranked[entity_id] = tuple((other, counter[other]) for other in top[:CO_MENTIONED])
+    return ranked
 
 
 def _related_articles(site: Site, entity_articles: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from generator.config import load_config
 from generator.errors import Diagnostics
 from generator.frontmatter import Document, Fields, FrontMatterError, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
-from generator.text import digest, is_language_tag, is_slug, slugify
+from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify
 
 ARTICLE_KEYS = (
     "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
@@ -76,14 +77,15 @@ def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
 
 
 def markdown_files(folder: Path) -> list[Path]:
-    """The .md files under `folder`, skipping hidden files and editors' backups."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.rglob("*.md")
-        if path.is_file() and not any(part.startswith((".", "_")) for part in path.relative_to(folder).parts)
-    )
+    """The .md files under `folder`, skipping hidden files and editors' backups (and folders
+    whose name starts with '.' or '_')."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        found += [
+            os.path.join(parent, name) for name in files if name.endswith(".md") and not name.startswith((".", "_"))
+        ]
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep)) if os.path.isfile(path)]
 
 
 def read_document(path: Path, data: bytes, diagnostics: Diagnostics) -> Document | None:
@@ -142,8 +144,23 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         entities=_entity_refs(fields, "entities", error),
         annotations=_annotations(fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),
         draft=fields.boolean("draft"),
+        body_refs=body_mentions(doc.body, doc.body_line, error),
     )
     return article if len(diagnostics.errors) == before else None
+
+
+def body_mentions(body: str, first_line: int, error: Report) -> tuple[EntityRef, ...]:
+    """The [[...]] mentions of a body, with their file lines."""
+    refs = []
+    line, position = first_line, 0
+    for match in MENTION_RE.finditer(body):
+        line += body.count("\n", position, match.start())
+        position = match.start()
+        if match.group(1).strip():
+            refs.append(EntityRef(match.group(1).strip(), line))
+        else:
+            error(line, f"empty mention '{match.group()}': write [[id]] or [[id|shown text]]")
+    return tuple(refs)
 
 
 def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | None:

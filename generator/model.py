@@ -70,6 +70,7 @@ class Article:
     annotations: tuple[Annotation, ...] = ()
     draft: bool = False
     slug_line: int = 1
+    body_refs: tuple[EntityRef, ...] = ()  # the body's [[...]] mentions, with their lines
 
     @property
     def day(self) -> dt.date:

@@ -8,8 +8,6 @@ import time
 from types import TracebackType
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 LABELS = {"read": "reading", "render": "rendering articles", "write": "writing pages"}
 DELAY = 2.0  # seconds: quick builds show no progress at all
 
@@ -37,6 +35,9 @@ class ProgressReporter:
 
     def _bar(self, stage: str, done: int, total: int) -> None:
         if self.bar is None:
+            # imported here: most builds never show a bar, and rich takes a while to import
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             self.bar = Progress(*columns, transient=True)
             self.bar.start()

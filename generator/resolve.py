@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.errors import Diagnostics
 from generator.model import Article, Content, Entity, EntityRef, Site
-from generator.text import MENTION_RE, name_key, slug_or_digest
+from generator.text import name_key, slug_or_digest
 
 
 def resolve(content: Content, diagnostics: Diagnostics) -> Site:
@@ -20,7 +20,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     article_about: dict[str, tuple[str, ...]] = {}
     for article in articles:
         about = resolver.ids(article.path, article.about)
-        refs = [*article.entities, *article.about, *body_refs(article, diagnostics)]
+        refs = [*article.entities, *article.about, *article.body_refs]
         refs += [note.entity for note in article.annotations if note.entity is not None]
         article_entities[article.slug] = tuple(dict.fromkeys(resolver.ids(article.path, refs)))
         article_about[article.slug] = tuple(dict.fromkeys(about))
@@ -65,20 +65,6 @@ def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:
             for text in texts:
                 lookup.setdefault(name_key(text), entity.id)
     return lookup
-
-
-def body_refs(article: Article, diagnostics: Diagnostics) -> list[EntityRef]:
-    """The [[...]] mentions of a body, with their file lines."""
-    refs = []
-    line, position = article.body_line, 0
-    for match in MENTION_RE.finditer(article.body):
-        line += article.body.count("\n", position, match.start())
-        position = match.start()
-        if match.group(1).strip():
-            refs.append(EntityRef(match.group(1).strip(), line))
-        else:
-            diagnostics.error(article.path, line, f"empty mention '{match.group()}': write [[id]] or [[id|shown text]]")
-    return refs
 
 
 def stub_id(text: str) -> str:

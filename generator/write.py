@@ -64,9 +64,14 @@ def _walk(folder: str, prefix: str, found: dict[str, tuple[int, int, int]]) -> N
 
 
 def signatures_of(out: Path, paths: Iterable[str]) -> dict[str, tuple[int, int, int]]:
+    """(mtime_ns, size, inode) of each of `paths` that exists in the site."""
     signatures = {}
+    root = str(out)
     for path in paths:
-        stat = (out / _relative(path)).stat()
+        try:
+            stat = os.stat(os.path.join(root, path), follow_symlinks=False)
+        except OSError:
+            continue
         signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
     return signatures
 
