@@ -303,7 +303,8 @@ def lexicon(site: Site) -> tuple[object, ...]:
 
 def with_key(page: Page, previous: dict[str, str]) -> Page:
     """A page of bytes keyed by its bytes."""
-    key = fingerprint(page.path, digest(page.data))
+    data = page.data if isinstance(page.data, bytes) else page.data()
+    key = fingerprint(page.path, digest(data))
     return replace(page, key=key, unchanged=previous.get(page.path) == key)
 
 
@@ -343,7 +344,10 @@ def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
     for index in indexes:
         page = pages[index]
         try:
-            data = page.data if page.template is None else render_template(env, page.template, page.context())
+            if page.template is not None:
+                data = render_template(env, page.template, page.context())
+            else:
+                data = page.data() if callable(page.data) else page.data
         except Exception as exc:
             problem = template_problem(exc, templates)
             if problem is None:

@@ -62,7 +62,7 @@ def _page(path: str, keys: PageKeys, parts: object, make: Callable[[], dict[str,
     key = fingerprint(keys.site, path, parts) if keys.site else ""
     if key and keys.previous.get(path) == key:
         return Page(path, None, key=key, unchanged=True)
-    return Page(path, None, data=_json(make()), key=key)
+    return Page(path, None, data=lambda: _json(make()), key=key)  # made in a worker
 
 
 def _annotation_page(

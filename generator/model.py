@@ -184,7 +184,7 @@ class Page:
     path: str  # site path, e.g. 'articles/x/' or 'feed.xml'
     template: str | None  # None: `data` is written as it is
     context: Callable[[], dict[str, Any]] = dict  # called when the page is rendered, in a worker
-    data: bytes = b""
+    data: bytes | Callable[[], bytes] = b""  # bytes, or made when the page is written
     key: str = ""  # digest of everything the page is made from: same key, same bytes
     unchanged: bool = False  # made from the same key as the file already built: no context, no writing
 
