@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gc
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -103,7 +104,7 @@ class Previous:
     def damaged(self) -> set[str]:
         """Files of the site that are gone or were changed since the last build wrote them."""
         written = self.manifest.outputs if self.manifest is not None else {}
-        now = self.present if "present" in self.__dict__ else signatures_of(self.out, written)
+        now = signatures_of(self.out, written)  # a stat each: cheaper than walking the site
         return {path for path, signature in written.items() if now.get(path) != signature}
 
     @property
@@ -152,7 +153,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         previous.state = load_state(previous.store, previous.manifest)
 
     diagnostics = Diagnostics()
-    compiled = previous.store / f"templates-{generator_digest()[:12]}" if previous.store is not None else None
+    compiled = compiled_templates(previous.store) if previous.store is not None else None
     diagnostics.items.extend(check_templates(templates, compiled))
     state = previous.state
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
@@ -223,6 +224,15 @@ def remembered(options: BuildOptions, templates: Path) -> Previous:
     current = manifest is not None and read_stamp(options.out) == manifest.stamp
     changed = changed_files(signatures, manifest)
     return Previous(settings, store, signatures, changed, options.out, manifest, None, current)
+
+
+def compiled_templates(store: Path) -> Path:
+    """Where Jinja keeps compiled templates for this generator; other generators' go."""
+    folder = store / f"templates-{generator_digest()[:12]}"
+    for old in store.glob("templates-*") if store.is_dir() else ():
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
 
 
 def page_keys(
