@@ -9,10 +9,10 @@ a missing, unreadable or foreign state means a full build, never a wrong one.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import pickle
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from generator import __version__
@@ -28,7 +28,9 @@ STATE_FILE = "state.pickle"
 RACY_NS = 2_000_000_000
 
 Signature = tuple[int, int, int]  # mtime_ns, size, inode
-LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "python-slugify", "pyyaml", "markupsafe")
+# The libraries whose versions shape the output (imported by the stages anyway: reading their
+# __version__ costs nothing, unlike importlib.metadata).
+LIBRARIES = ("jinja2", "markdown_it", "mdit_py_plugins", "slugify", "yaml")
 
 
 @dataclass
@@ -138,7 +140,7 @@ def generator_digest() -> str:
     """The generator's own code and the libraries that shape its output: a changed module or
     an upgraded library invalidates every cached result."""
     package = Path(__file__).resolve().parent
-    libraries = [f"{name} {metadata.version(name)}" for name in LIBRARIES]
+    libraries = [f"{name} {importlib.import_module(name).__version__}" for name in LIBRARIES]
     parts = [__version__.encode(), str(FORMAT).encode(), *(library.encode() for library in libraries)]
     for path in sorted(package.rglob("*.py")):
         parts += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
