@@ -108,6 +108,11 @@ class Previous:
         return {path for path, signature in written.items() if now.get(path) != signature}
 
     @property
+    def unchanged(self) -> bool:
+        """Nothing to do: the same inputs, and the site as the last build left it."""
+        return self.manifest is not None and self.current and not self.changed and not self.damaged
+
+    @property
     def pages(self) -> dict[str, str]:
         """The key of each page the last build wrote and that is still in the site as written."""
         if self.state is None or not self.current:
@@ -145,8 +150,8 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     templates = find_templates(options.templates)
     check_options(options, templates)
     previous = remembered(options, templates)
-    if previous.manifest is not None and previous.current and not previous.changed and not previous.damaged:
-        made, articles, entities, base_path = previous.manifest.summary  # nothing changed: nothing to do
+    if previous.unchanged and previous.manifest is not None:
+        made, articles, entities, base_path = previous.manifest.summary
         seconds = time.perf_counter() - started
         return BuildResult(made, articles, entities, seconds, list(previous.manifest.diagnostics), base_path)
     if previous.manifest is not None and previous.store is not None:
@@ -196,12 +201,13 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         removed=len(stale),
     )
     if previous.store is not None:
-        kept = {path: previous.present[path] for path in outputs if path in previous.present}
-        written = kept | signatures_of(options.out, staged)
-        summary, warnings = result_summary(result), tuple(result.diagnostics)
-        manifest = Manifest(previous.settings, stamp, started_ns, inputs, summary, warnings, written)
-        keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
+        written = {path: previous.present[path] for path in outputs if path in previous.present}
+        written |= signatures_of(options.out, staged)
+        manifest = Manifest(
+            previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
+        )
         bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
+        keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
         save_state(previous.store, BuildState(manifest, content.files, bodies, keyed))
     return replace(result, seconds=time.perf_counter() - started)  # saving the cache included
 
