@@ -18,7 +18,6 @@ from generator import urls as paths
 from generator.cache import (
     BuildState,
     Manifest,
-    Signature,
     cache_dir,
     changed_files,
     file_digest,
@@ -31,6 +30,7 @@ from generator.cache import (
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.export import annotation_pages
+from generator.files import Signature, signatures_of
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, name_matcher, render_article, render_notes
@@ -41,7 +41,7 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, signatures_of, site_files
+from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, site_files
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -178,7 +178,7 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
     urls = Urls(site.config.base_url)
     pages = plan_pages(site, rendered, build_graph(site, rendered), entity_notes(site), urls, keys)
-    pages += [with_key(page, keys.previous) for page in plain_files(urls)]
+    pages += [with_key(page, keys) for page in plain_files(urls)]
     pages += annotation_pages(site, rendered, urls, keys)
     copies = files_to_copy(site, templates, inputs)
     check_collisions(pages, copies, diagnostics)
@@ -317,11 +317,11 @@ def lexicon(site: Site) -> tuple[object, ...]:
     return entities, tuple(sorted(site.lookup.items()))
 
 
-def with_key(page: Page, previous: dict[str, str]) -> Page:
+def with_key(page: Page, keys: PageKeys) -> Page:
     """A page of bytes keyed by its bytes."""
     data = page.data if isinstance(page.data, bytes) else page.data()
-    key = fingerprint(page.path, digest(data))
-    return replace(page, key=key, unchanged=previous.get(page.path) == key)
+    key = keys.key(page.path, digest(data))
+    return replace(page, key=key, unchanged=keys.unchanged(page.path, key))
 
 
 def render_articles(

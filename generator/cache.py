@@ -17,6 +17,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import Diagnostic
+from generator.files import Signature, walk
 from generator.model import FileRecord, RenderedArticle
 from generator.text import digest
 
@@ -27,7 +28,6 @@ STATE_FILE = "state.pickle"
 # within the file system's timestamp resolution: its bytes are compared, not its mtime.
 RACY_NS = 2_000_000_000
 
-Signature = tuple[int, int, int]  # mtime_ns, size, inode
 # The libraries whose versions shape the output (imported by the stages anyway: reading their
 # __version__ costs nothing, unlike importlib.metadata).
 LIBRARIES = ("jinja2", "markdown_it", "mdit_py_plugins", "slugify", "yaml")
@@ -94,22 +94,8 @@ def _write(path: Path, value: object) -> None:
 
 
 def scan(*roots: Path) -> dict[str, Signature]:
-    """Every file under `roots` with its signature: the cheap way to see what may have changed."""
-    found: dict[str, Signature] = {}
-    for root in roots:
-        if root.is_dir():
-            _walk(str(root), found)
-    return found
-
-
-def _walk(folder: str, found: dict[str, Signature]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir():
-                _walk(entry.path, found)
-            elif entry.is_file():
-                stat = entry.stat()
-                found[entry.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    """Every file under `roots` with its signature, by path as the load stage names it."""
+    return {os.path.join(root, path): signature for root in roots for path, signature in walk(root).items()}
 
 
 def changed_files(signatures: dict[str, Signature], manifest: Manifest | None) -> set[str]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from generator import urls as paths
 from generator.model import AnchoredNote, Article, Page, PageKeys, RenderedArticle, Site
-from generator.text import fingerprint
 from generator.urls import Urls
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -59,8 +58,8 @@ def annotation_pages(
 
 
 def _page(path: str, keys: PageKeys, parts: object, make: Callable[[], dict[str, Any]]) -> Page:
-    key = fingerprint(keys.site, path, parts) if keys.site else ""
-    if key and keys.previous.get(path) == key:
+    key = keys.key(path, parts)
+    if keys.unchanged(path, key):
         return Page(path, None, key=key, unchanged=True)
     return Page(path, None, data=lambda: _json(make()), key=key)  # made in a worker
 

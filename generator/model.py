@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic
+from generator.text import fingerprint
 
 ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
 AUTOLINK_MODES = ("first", "all", "none")
@@ -198,6 +199,14 @@ class PageKeys:
     articles: dict[str, str]  # slug -> digest of the article as read and rendered
     entities: dict[str, str]  # id -> digest of the entity's file (or of a stub's name and type)
     previous: dict[str, str] = field(default_factory=dict)  # page path -> key of the page built last time
+
+    def key(self, path: str, *parts: object) -> str:
+        """The key of the page at `path` made from `parts` (plain values, or digests of them)."""
+        return fingerprint(self.site, path, *parts)
+
+    def unchanged(self, path: str, key: str) -> bool:
+        """The previous build made this page from the same inputs: its file is up to date."""
+        return self.previous.get(path) == key
 
 
 @dataclass(frozen=True)

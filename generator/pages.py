@@ -27,7 +27,7 @@ from generator.model import (
     Site,
     Tag,
 )
-from generator.text import fingerprint, name_key
+from generator.text import name_key
 from generator.urls import Urls
 
 FEED_ENTRIES = 50
@@ -287,8 +287,8 @@ class _Planner:
     def page(self, path: str, template: str, parts: object, context: Callable[[], Context]) -> Page:
         """A page, or only its key when the previous build made it from the same inputs.
         `context` is called when the page is rendered: in a worker, in parallel."""
-        key = fingerprint(self.keys.site, path, template, parts)
-        if self.keys.previous.get(path) == key:
+        key = self.keys.key(path, template, parts)
+        if self.keys.unchanged(path, key):
             return Page(path, template, key=key, unchanged=True)
         if not template.endswith(".html"):
             return Page(path, template, context, key=key)

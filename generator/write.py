@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from generator.errors import UsageError
+from generator.files import Signature, walk
 
 MARKER = ".rassegna"
 MARKER_TEXT = "This directory was built by rassegna; `rassegna build` replaces it and `rassegna clean` removes it.\n"
@@ -44,36 +45,11 @@ def read_stamp(out: Path) -> str | None:
     return stamps[-1] if stamps else None
 
 
-def site_files(out: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file of a built site (marker excluded) with its (mtime_ns, size, inode)."""
-    found: dict[str, tuple[int, int, int]] = {}
-    if out.is_dir():
-        _walk(str(out), "", found)
+def site_files(out: Path) -> dict[str, Signature]:
+    """Every file of a built site (marker excluded) with its signature."""
+    found = walk(out, follow_symlinks=False)
     found.pop(MARKER, None)
     return found
-
-
-def _walk(folder: str, prefix: str, found: dict[str, tuple[int, int, int]]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                _walk(entry.path, f"{prefix}{entry.name}/", found)
-            else:
-                stat = entry.stat(follow_symlinks=False)
-                found[prefix + entry.name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-
-
-def signatures_of(out: Path, paths: Iterable[str]) -> dict[str, tuple[int, int, int]]:
-    """(mtime_ns, size, inode) of each of `paths` that exists in the site."""
-    signatures = {}
-    root = str(out)
-    for path in paths:
-        try:
-            stat = os.stat(os.path.join(root, path), follow_symlinks=False)
-        except OSError:
-            continue
-        signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return signatures
 
 
 class SiteWriter:
