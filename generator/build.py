@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import jinja2
+
 from generator import parallel
 from generator import urls as paths
 from generator.cache import (
@@ -34,7 +36,7 @@ from generator.files import Signature, signatures_of
 from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import Linker, name_matcher, render_article, render_notes
-from generator.model import Article, Content, Entity, Page, PageKeys, RenderedArticle, Site
+from generator.model import Article, Content, Entity, Graph, Page, PageKeys, RenderedArticle, Site
 from generator.pages import plain_files, plan_pages
 from generator.parallel import default_jobs, map_in_chunks
 from generator.resolve import resolve
@@ -121,14 +123,60 @@ class Previous:
         return {path: key for path, key in self.state.pages.items() if Urls.file_for(path) not in damaged}
 
 
+@dataclass
+class Built:
+    """A successful build as `rassegna serve` keeps it in memory, to rebuild from."""
+
+    result: BuildResult
+    state: BuildState  # what the cache keeps on disk
+    site: Site
+    graph: Graph
+    keys: PageKeys
+    render_key: str  # what every body is rendered with, besides its own file
+    env: jinja2.Environment
+    templates: Path
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the site into options.out; raise ContentError (nothing written) or UsageError.
 
     With the cache, files whose signature is unchanged are not read again, articles whose
     inputs are unchanged are not rendered again, and pages whose key is unchanged are neither
     rendered nor written."""
+    started = time.perf_counter()
     with without_cycle_collection():
-        return _build(options, progress)
+        templates = find_templates(options.templates)
+        check_options(options, templates)
+        previous = remembered(options, templates)
+        if previous.unchanged and previous.manifest is not None:
+            return repeated(previous.manifest, time.perf_counter() - started)
+        if previous.manifest is not None and previous.store is not None:
+            previous.state = load_state(previous.store, previous.manifest)
+        built = _build(options, templates, previous, progress)
+        if previous.store is not None:
+            save_state(previous.store, built.state)
+    return replace(built.result, seconds=time.perf_counter() - started)  # saving the cache included
+
+
+def build_in_memory(options: BuildOptions, last: Built | None = None, progress: Progress | None = None) -> Built:
+    """Like build(), from the last build kept in memory (or the cache, the first time), and
+    without saving the cache: what the watch server runs when an edit needs more than a page."""
+    started = time.perf_counter()
+    with without_cycle_collection():
+        templates = find_templates(options.templates)
+        check_options(options, templates)
+        previous = remembered(options, templates, last)
+        if last is not None and previous.unchanged:
+            return replace(last, result=replace(last.result, seconds=time.perf_counter() - started, written=0))
+        if last is None and previous.manifest is not None and previous.store is not None:
+            previous.state = load_state(previous.store, previous.manifest)
+        return _build(options, templates, previous, progress)
+
+
+def repeated(manifest: Manifest, seconds: float) -> BuildResult:
+    """The result of a build with nothing to do: the last one's, warnings included."""
+    made, articles, entities, base_path = manifest.summary
+    return BuildResult(made, articles, entities, seconds, list(manifest.diagnostics), base_path)
 
 
 @contextlib.contextmanager
@@ -144,19 +192,9 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
+def _build(options: BuildOptions, templates: Path, previous: Previous, progress: Progress | None) -> Built:
     report = progress or (lambda stage, done, total: None)
     started, started_ns = time.perf_counter(), time.time_ns()
-    templates = find_templates(options.templates)
-    check_options(options, templates)
-    previous = remembered(options, templates)
-    if previous.unchanged and previous.manifest is not None:
-        made, articles, entities, base_path = previous.manifest.summary
-        seconds = time.perf_counter() - started
-        return BuildResult(made, articles, entities, seconds, list(previous.manifest.diagnostics), base_path)
-    if previous.manifest is not None and previous.store is not None:
-        previous.state = load_state(previous.store, previous.manifest)
-
     diagnostics = Diagnostics()
     compiled = compiled_templates(previous.store) if previous.store is not None else None
     diagnostics.items.extend(check_templates(templates, compiled))
@@ -171,13 +209,15 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
     report("read", len(site.articles), len(site.articles))
 
     inputs = input_digests(previous, content)
-    keys = page_keys(content, site, inputs, templates, previous)
+    render_key = fingerprint(generator_digest(), site.config, lexicon(site))
+    keys = page_keys(content, site, inputs, templates, previous, render_key)
     cached = {
         slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
     }
     rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
     urls = Urls(site.config.base_url)
-    pages = plan_pages(site, rendered, build_graph(site, rendered), entity_notes(site), urls, keys)
+    graph = build_graph(site, rendered)
+    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
     pages += [with_key(page, keys) for page in plain_files(urls)]
     pages += annotation_pages(site, rendered, urls, keys)
     copies = files_to_copy(site, templates, inputs)
@@ -200,16 +240,15 @@ def _build(options: BuildOptions, progress: Progress | None) -> BuildResult:
         written=len(staged),
         removed=len(stale),
     )
-    if previous.store is not None:
-        written = {path: previous.present[path] for path in outputs if path in previous.present}
-        written |= signatures_of(options.out, staged)
-        manifest = Manifest(
-            previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
-        )
-        bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
-        keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
-        save_state(previous.store, BuildState(manifest, content.files, bodies, keyed))
-    return replace(result, seconds=time.perf_counter() - started)  # saving the cache included
+    written = {path: previous.present[path] for path in outputs if path in previous.present}
+    written |= signatures_of(options.out, staged)
+    manifest = Manifest(
+        previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
+    )
+    bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
+    keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
+    state = BuildState(manifest, content.files, bodies, keyed)
+    return Built(result, state, site, graph, keys, render_key, env, templates)
 
 
 def check_options(options: BuildOptions, templates: Path) -> None:
@@ -220,16 +259,17 @@ def check_options(options: BuildOptions, templates: Path) -> None:
     check_output_dir(options.out, [options.content, templates])
 
 
-def remembered(options: BuildOptions, templates: Path) -> Previous:
-    """The last build's manifest, and which inputs changed since."""
+def remembered(options: BuildOptions, templates: Path, last: Built | None = None) -> Previous:
+    """The last build's manifest (from memory, or the cache), and which inputs changed since."""
     settings = fingerprint(generator_digest(), str(options.content.resolve()), str(templates.resolve()),
                            options.base_url, options.drafts, options.strict)  # fmt: skip
     store = cache_dir(options.out) if options.cache else None
-    manifest = load_manifest(store, settings) if store is not None else None
+    kept = last.state if last is not None and last.state.manifest.settings == settings else None
+    manifest = kept.manifest if kept else load_manifest(store, settings) if store is not None else None
     signatures = scan(options.content, templates)
     current = manifest is not None and read_stamp(options.out) == manifest.stamp
     changed = changed_files(signatures, manifest)
-    return Previous(settings, store, signatures, changed, options.out, manifest, None, current)
+    return Previous(settings, store, signatures, changed, options.out, manifest, kept, current)
 
 
 def compiled_templates(store: Path) -> Path:
@@ -242,22 +282,30 @@ def compiled_templates(store: Path) -> Path:
 
 
 def page_keys(
-    content: Content, site: Site, inputs: dict[str, tuple[Signature, str]], templates: Path, previous: Previous
+    content: Content,
+    site: Site,
+    inputs: dict[str, tuple[Signature, str]],
+    templates: Path,
+    previous: Previous,
+    render_key: str,
 ) -> PageKeys:
     """Digests of what each page is made from: equal digests, equal pages."""
     files = content.files
-    render_key = fingerprint(generator_digest(), site.config, lexicon(site))
     folder = os.path.join(str(templates), "")
     theme = sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folder))
     return PageKeys(
         site=fingerprint(render_key, theme),
-        articles={a.slug: fingerprint(str(a.path), files[str(a.path)].digest, render_key) for a in site.articles},
+        articles={a.slug: article_key(a, files[str(a.path)].digest, render_key) for a in site.articles},
         entities={
             e.id: fingerprint(str(e.path), files[str(e.path)].digest) if e.path else fingerprint(e)
             for e in site.entities.values()
         },
         previous=previous.pages,
     )
+
+
+def article_key(article: Article, file_digest: str, render_key: str) -> str:
+    return fingerprint(str(article.path), file_digest, render_key)
 
 
 def entity_notes(site: Site) -> Callable[[Entity], str]:

@@ -54,31 +54,9 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build the archive in --content into a static site in --out. "
         "The previous site is replaced only when the build succeeds.",
     )
-    build_parser.add_argument(
-        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
-    )
-    build_parser.add_argument(
-        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
-    )
-    build_parser.add_argument(
-        "--templates",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="templates directory (default: ./templates, else the bundled ones)",
-    )
-    build_parser.add_argument(
-        "--base-url",
-        default=None,
-        metavar="URL",
-        help="where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)",
-    )
-    build_parser.add_argument("--drafts", action="store_true", help="include articles marked 'draft: true'")
+    add_site_options(build_parser)
     build_parser.add_argument(
         "--strict", action="store_true", help="treat warnings (stub entities, unknown keys) as errors"
-    )
-    build_parser.add_argument(
-        "--jobs", type=positive, default=default_jobs(), metavar="N", help="worker processes (default: all cores)"
     )
     build_parser.add_argument(
         "--no-cache",
@@ -87,7 +65,51 @@ def make_parser() -> argparse.ArgumentParser:
         help="build everything afresh, without reading or writing the build cache (.rassegna-cache/)",
     )
     build_parser.set_defaults(run=run_build)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="build, serve the site and rebuild it on every save",
+        description="Build the site, serve it under the path of its base_url, and rebuild what changed "
+        "whenever a file in --content or the templates is saved; open pages reload by themselves.",
+    )
+    add_site_options(serve_parser)
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve_parser.add_argument("--port", type=port_number, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve_parser.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_parser.set_defaults(run=run_serve, strict=False, cache=True)
     return parser
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """What to build, and where: the options build and serve share."""
+    parser.add_argument(
+        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="templates directory (default: ./templates, else the bundled ones)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)",
+    )
+    parser.add_argument("--drafts", action="store_true", help="include articles marked 'draft: true'")
+    parser.add_argument(
+        "--jobs", type=positive, default=default_jobs(), metavar="N", help="worker processes (default: all cores)"
+    )
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not '{text}'")
+    return int(text)
 
 
 def positive(text: str) -> int:
@@ -96,10 +118,20 @@ def positive(text: str) -> int:
     return int(text)
 
 
-def run_build(args: argparse.Namespace) -> int:
-    options = BuildOptions(
+def build_options(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
         args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs, args.cache
     )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from generator.serve import serve  # watchfiles and the HTTP server: only for this command
+
+    return serve(build_options(args), args.host, args.port, args.open, sys.stdout)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    options = build_options(args)
     try:
         with ProgressReporter() as progress:
             result = build(options, progress)

@@ -24,10 +24,15 @@ PURPOSES = {
 
 
 def annotation_pages(
-    site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls, keys: PageKeys | None = None
+    site: Site,
+    rendered: Mapping[str, RenderedArticle],
+    urls: Urls,
+    keys: PageKeys | None = None,
+    only: set[str] | None = None,
 ) -> list[Page]:
-    """The collection and one page per annotated article; with `keys`, a page made from the same
-    inputs as in the previous build comes without its bytes."""
+    """The collection and one page per annotated article (with `only`, those of these slugs);
+    with `keys`, a page made from the same inputs as in the previous build comes without its
+    bytes."""
     annotated = [article for article in site.articles if rendered[article.slug].notes]
     known = keys or PageKeys("", {}, {})
 
@@ -50,9 +55,10 @@ def annotation_pages(
     for index, article in enumerate(annotated):
         prev = annotated[index - 1].slug if index > 0 else None
         following = annotated[index + 1].slug if index + 1 < len(annotated) else None
-        parts = (known.articles.get(article.slug), collection, start, prev, following)
-        make = partial(_annotation_page, article, rendered[article.slug].notes, site, iri, collection, start)
-        pages.append(_page(paths.annotation_page(article.slug), known, parts, partial(make, prev, following)))
+        if only is None or article.slug in only:
+            parts = (known.articles.get(article.slug), collection, start, prev, following)
+            make = partial(_annotation_page, article, rendered[article.slug].notes, site, iri, collection, start)
+            pages.append(_page(paths.annotation_page(article.slug), known, parts, partial(make, prev, following)))
         start += len(rendered[article.slug].notes)
     return pages
 

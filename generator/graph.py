@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from generator.model import AnchoredNote, Article, Graph, Mention, RenderedArticle, Site, Tag
 from generator.text import name_key, slug_or_digest
@@ -39,10 +41,31 @@ def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
     )
 
 
-def _entity_notes(site: Site, rendered: dict[str, RenderedArticle]) -> dict[str, tuple[tuple[str, AnchoredNote], ...]]:
+def with_edited_article(graph: Graph, site: Site, rendered: Mapping[str, RenderedArticle], slug: str) -> Graph:
+    """The graph after an edit of one article that kept its date, tags and entities: only its
+    mentions and the annotations it ties to entities can differ."""
+    entity_ids = site.article_entities[slug]
+    mentions = {key: found for key, found in graph.mentions.items() if key[1] != slug}
+    for mention in rendered[slug].mentions:
+        mentions[(mention.entity, slug)] = mentions.get((mention.entity, slug), ()) + (mention,)
+    notes = dict(graph.entity_notes)
+    by_slug = {article.slug: article for article in site.articles}
+    for entity_id in entity_ids:  # an annotation's entity is one of its article's
+        articles = [by_slug[s] for s in graph.entity_articles.get(entity_id, ())]
+        found = _entity_notes(site, rendered, articles).get(entity_id, ())
+        if found:
+            notes[entity_id] = found
+        else:
+            notes.pop(entity_id, None)
+    return replace(graph, mentions=mentions, entity_notes=notes)
+
+
+def _entity_notes(
+    site: Site, rendered: Mapping[str, RenderedArticle], articles: Iterable[Article] | None = None
+) -> dict[str, tuple[tuple[str, AnchoredNote], ...]]:
     """Annotations tied to an entity, newest article first, in the order of the text."""
     notes: dict[str, list[tuple[str, AnchoredNote]]] = defaultdict(list)
-    for article in site.articles:
+    for article in site.articles if articles is None else articles:
         for note in rendered[article.slug].notes:
             ref = note.annotation.entity
             entity_id = site.lookup.get(name_key(ref.text)) if ref else None

@@ -110,6 +110,32 @@ def plan_pages(
     return pages + list(plan.sitemap([page.path for page in pages if page.path.endswith("/")]))
 
 
+def plan_article_pages(
+    site: Site,
+    rendered: Mapping[str, RenderedArticle],
+    graph: Graph,
+    entity_notes: Callable[[Entity], str],
+    urls: Urls,
+    keys: PageKeys,
+    slugs: set[str],
+) -> list[Page]:
+    """The pages that show the articles `slugs`, after edits that kept their date, tags and
+    entities (so every list, count and index is the same): their own pages, the lists they
+    are in, the articles that list them as related, and the feeds."""
+    plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
+    referrers = {slug for slug, related in graph.related_articles.items() if not slugs.isdisjoint(related)}
+    entity_ids = sorted({e for slug in slugs for e in site.article_entities[slug]})
+    tags = sorted({tag for slug in slugs for tag in graph.article_tags[slug]})
+    return [
+        *plan.home(),
+        *(plan.article(plan.by_slug[slug]) for slug in sorted(slugs | referrers)),
+        *(page for entity_id in entity_ids for page in plan.entity(site.entities[entity_id])),
+        *(plan.entity_feed(site.entities[entity_id]) for entity_id in entity_ids),
+        *(page for tag in tags for page in plan.tag(tag)),
+        plan.site_feed(),
+    ]
+
+
 def plain_files(urls: Urls) -> list[Page]:
     """Files that are bytes, not templates."""
     lines = ["User-agent: *", "Allow: /"]

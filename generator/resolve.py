@@ -20,9 +20,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     article_about: dict[str, tuple[str, ...]] = {}
     for article in articles:
         about = resolver.ids(article.path, article.about)
-        refs = [*article.entities, *article.about, *article.body_refs]
-        refs += [note.entity for note in article.annotations if note.entity is not None]
-        article_entities[article.slug] = tuple(dict.fromkeys(resolver.ids(article.path, refs)))
+        article_entities[article.slug] = tuple(dict.fromkeys(resolver.ids(article.path, _references(article))))
         article_about[article.slug] = tuple(dict.fromkeys(about))
     parents: dict[str, str | None] = {}
     related: dict[str, tuple[str, ...]] = {}
@@ -48,6 +46,23 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
         lookup=resolver.lookup,
         static_files=content.static_files,
     )
+
+
+def resolve_known(site: Site, article: Article) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """An article's entity ids and `about` ids in a resolved site, as resolve() gives them; None
+    if it names something the site has no entry for (resolve() would make a stub)."""
+    refs = _references(article)
+    found = [site.lookup.get(name_key(ref.text)) for ref in refs]
+    about = found[len(article.entities) : len(article.entities) + len(article.about)]
+    if None in found:
+        return None
+    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(about))  # type: ignore[arg-type]
+
+
+def _references(article: Article) -> list[EntityRef]:
+    """Every reference an article makes: front matter, body, annotations; `about` second."""
+    refs = [*article.entities, *article.about, *article.body_refs]
+    return refs + [note.entity for note in article.annotations if note.entity is not None]
 
 
 def newest_first(articles: Iterable[Article]) -> list[Article]:

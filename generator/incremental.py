@@ -1,0 +1,169 @@
+"""Rebuilds for `rassegna serve`: the last build kept in memory, and a quick path for the
+edit an editor makes most, rewording articles.
+
+An edit that keeps an article's slug, date, tags and entities changes no list, count or
+index: only the pages that show the article (its own, the lists it is in, the feeds) can
+differ. Those are planned again, and written if their key changed. Anything else (a new,
+deleted or renamed file, an entity, a template, site.yml) takes a full build from memory.
+Both give the same site as a clean build; the tests check it after random edits.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from generator.build import (
+    BuildOptions,
+    BuildResult,
+    Built,
+    all_names,
+    article_key,
+    build_in_memory,
+    entity_notes,
+    linker_for,
+    write_site,
+)
+from generator.cache import BuildState, cache_dir, save_state
+from generator.errors import Diagnostics
+from generator.export import annotation_pages
+from generator.files import signatures_of
+from generator.graph import with_edited_article
+from generator.load import load_article
+from generator.markdown import name_matcher, render_article
+from generator.model import Article, FileRecord, RenderedArticle, Site
+from generator.pages import plan_article_pages
+from generator.resolve import resolve_known
+from generator.text import digest
+from generator.urls import Urls
+from generator.write import read_stamp
+
+
+class Workspace:
+    """One output directory and its last good build, in memory."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.built: Built | None = None
+        self.pending: set[str] | None = None  # changed since the last good build; None: unknown
+        self._matcher: tuple[int, object] | None = None  # (id of the entities it is for, matcher)
+
+    def rebuild(self, changed: Iterable[str] | None = None) -> BuildResult:
+        """Bring the site up to date; `changed`: the files the watcher saw change, if known.
+        Raises ContentError (the site is left as it was) or UsageError. The files of a failed
+        rebuild count as changed until one succeeds."""
+        self.pending = None if changed is None or self.pending is None else self.pending | set(changed)
+        quick = self._quick(self.built, self.pending) if self.built and self.pending else None
+        self.built = quick or build_in_memory(self.options, self.built)
+        self.pending = set()
+        return self.built.result
+
+    def save(self) -> None:
+        """Write the cache, so that the next `rassegna build` starts from this site."""
+        if self.built is not None and self.options.cache:
+            save_state(cache_dir(self.options.out), self.built.state)
+
+    def _quick(self, built: Built, changed: set[str]) -> Built | None:
+        """The rebuild after edits that only reword articles; None when the edits do more."""
+        started = time.perf_counter()
+        state = built.state
+        if not changed or read_stamp(self.options.out) != state.manifest.stamp:
+            return None
+        edits = {}
+        for path in sorted(changed):
+            edit = self._reworded(built, path)
+            if edit is None:
+                return None
+            edits[path] = edit
+        site, keys = built.site, built.keys
+        bodies = {slug: body for slug, (_, body) in state.rendered.items()}
+        articles = list(site.articles)
+        position = {article.slug: index for index, article in enumerate(articles)}
+        article_keys = dict(keys.articles)
+        files = dict(state.files)
+        for path, (record, body) in edits.items():
+            article = record.item
+            assert isinstance(article, Article)
+            articles[position[article.slug]] = article
+            bodies[article.slug] = body
+            article_keys[article.slug] = article_key(article, record.digest, built.render_key)
+            files[path] = record
+        site = replace(site, articles=tuple(articles))
+        slugs = {record.item.slug for record, _ in edits.values() if isinstance(record.item, Article)}
+        graph = built.graph
+        for slug in sorted(slugs):
+            graph = with_edited_article(graph, site, bodies, slug)
+        keys = replace(keys, articles=article_keys, previous=state.pages)
+        urls = Urls(site.config.base_url)
+        pages = plan_article_pages(site, bodies, graph, entity_notes(site), urls, keys, slugs)
+        pages += annotation_pages(site, bodies, urls, keys, only=slugs)
+        stamp = uuid.uuid4().hex
+        report = lambda stage, done, total: None  # noqa: E731
+        options = replace(self.options, jobs=1)  # a few pages: forking would cost more
+        staged = write_site(options, built.env, built.templates, pages, [], set(), stamp, report, keys.previous)
+        manifest = state.manifest
+        inputs = dict(manifest.inputs) | {
+            path: (signatures_of(Path(), [path]).get(path, (0, 0, 0)), record.digest)
+            for path, (record, _) in edits.items()
+        }
+        outputs = manifest.outputs | signatures_of(self.options.out, staged)
+        result = replace(built.result, seconds=time.perf_counter() - started, written=len(staged), removed=0)
+        manifest = replace(manifest, stamp=stamp, inputs=inputs, outputs=outputs)  # started_ns kept: more racy files
+        page_keys = state.pages | {page.path: page.key for page in pages}
+        rendered_state = state.rendered | {slug: (article_keys[slug], bodies[slug]) for slug in slugs}
+        new_state = BuildState(manifest, files, rendered_state, page_keys)
+        return replace(built, result=result, state=new_state, site=site, graph=graph, keys=keys)
+
+    def _reworded(self, built: Built, path: str) -> tuple[FileRecord, RenderedArticle] | None:
+        """The article at `path` read and rendered again, if the edit kept everything that
+        lists, counts or links it; else None."""
+        old = built.state.files.get(path)
+        site = built.site
+        if old is None or not isinstance(old.item, Article) or old.problems:
+            return None
+        before = old.item
+        if before.slug not in site.article_entities or any(
+            d.path == str(before.path) for d in built.result.diagnostics
+        ):
+            return None
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            return None
+        diagnostics = Diagnostics()
+        article = load_article(Path(path), data, site.config.language, diagnostics)
+        if article is None or diagnostics.items or article.draft and not self.options.drafts:
+            return None
+        same = (article.slug, article.moment, article.tags) == (before.slug, before.moment, before.tags)
+        if not same or resolve_known(site, article) != (
+            site.article_entities[article.slug],
+            site.article_about[article.slug],
+        ):
+            return None
+        linker = linker_for(site, article.slug, self._matcher_for(site))
+        body = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
+        old_notes = len(built.state.rendered[article.slug][1].notes)
+        if body.problems or len(body.notes) != old_notes:
+            return None  # errors are reported by a full build; note numbering spans articles
+        return FileRecord(digest(data), article, (), site.config.language), body
+
+    def _matcher_for(self, site: Site) -> object:
+        """The name matcher of the site's entities, made once per full build."""
+        if self._matcher is None or self._matcher[0] != id(site.entities):
+            self._matcher = (id(site.entities), name_matcher(all_names(site)))
+        return self._matcher[1]
+
+
+def watched_path(path: str, roots: Iterable[Path]) -> str:
+    """A path the watcher reported, named as the load stage names it (root joined with the
+    path inside it)."""
+    absolute = os.path.abspath(path)
+    for root in roots:
+        inside = os.path.relpath(absolute, os.path.abspath(root))
+        if not inside.startswith(".."):
+            return os.path.join(root, inside)
+    return path

@@ -1,0 +1,390 @@
+"""`rassegna serve`: build, serve the site under its base path, rebuild on every save and
+reload the open pages.
+
+Three parts: a `Reloader` that tells connected pages what happened (Server-Sent Events), an
+HTTP handler that serves the site directory and nothing outside it, and the watch loop that
+rebuilds (through incremental.Workspace) and publishes. The live-reload script is added to
+HTML pages as they are served: the built files never contain it.
+"""
+
+from __future__ import annotations
+
+import collections
+import http.server
+import json
+import mimetypes
+import os
+import re
+import threading
+import time
+import urllib.parse
+import webbrowser
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import watchfiles
+
+from generator.build import BuildOptions, find_templates
+from generator.cache import cache_dir
+from generator.config import load_config
+from generator.errors import ContentError, Diagnostics, UsageError
+from generator.incremental import Workspace, watched_path
+from generator.urls import Urls
+
+EVENTS_PATH = "/__rassegna__/events"
+HEARTBEAT_SECONDS = 15.0  # a comment line now and then: a closed page is noticed and dropped
+CSS_ONLY_LIMIT = 200  # more changed files than this: every page reloads, no list is sent
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# Files editors write beside the one being saved (vim's write test, backups, locks).
+EDITOR_FILES = re.compile(r"(^4913$|~$|^\.#|\.sw[a-p]x?$|^#.*#$|\.tmp$|^\.~lock\.)")
+
+CLIENT = """<script>(function () {
+  var seen = null, box = null;
+  function overlay(title, lines) {
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "rassegna-overlay";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
+        "background:rgba(20,20,20,.92);color:#fff;font:14px/1.5 ui-monospace,monospace;white-space:pre-wrap";
+      document.body.appendChild(box);
+    }
+    box.textContent = title + "\\n\\n" + lines.join("\\n");
+  }
+  var source = new EventSource("%(events)s");
+  source.addEventListener("hello", function (event) {
+    if (seen !== null && seen !== event.data) location.reload();  // the server restarted
+    seen = event.data;
+  });
+  source.addEventListener("failed", function (event) {
+    overlay("rassegna: %(failed)s", JSON.parse(event.data));
+  });
+  source.addEventListener("fixed", function () {
+    if (box) { box.remove(); box = null; }
+  });
+  source.addEventListener("reload", function (event) {
+    var changed = JSON.parse(event.data);
+    var css = changed !== null && changed.length > 0 && changed.every(function (p) { return /\\.css$/.test(p); });
+    if (!css) { location.reload(); return; }
+    document.querySelectorAll('link[rel="stylesheet"]').forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("rassegna", Date.now());
+      link.href = url.href;
+    });
+    if (box) { box.remove(); box = null; }
+  });
+})();</script>
+"""
+
+
+class Reloader:
+    """What the connected pages are told: numbered events, and the current failure if any."""
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.events: collections.deque[tuple[int, str]] = collections.deque(maxlen=64)
+        self.count = 0
+        self.failure: list[str] | None = None  # the messages of the failed build being shown
+        self.stopping = False
+        self.server_id = f"{os.getpid()}-{time.time_ns()}"
+
+    def publish(self, event: str, data: object) -> None:
+        with self.condition:
+            self.count += 1
+            self.events.append((self.count, f"event: {event}\ndata: {json.dumps(data)}\n\n"))
+            self.condition.notify_all()
+
+    def reloaded(self, changed: list[str] | None) -> None:
+        self.failure = None
+        self.publish("reload", changed)
+
+    def failed(self, messages: list[str]) -> None:
+        self.failure = messages
+        self.publish("failed", messages)
+
+    def fixed(self) -> None:
+        if self.failure is not None:
+            self.failure = None
+            self.publish("fixed", None)
+
+    def stop(self) -> None:
+        with self.condition:
+            self.stopping = True
+            self.condition.notify_all()
+
+    def greeting(self) -> tuple[int, str]:
+        """The count of events so far, and what a page that connects now is told first."""
+        with self.condition:
+            text = f"retry: 1000\nevent: hello\ndata: {json.dumps(self.server_id)}\n\n"
+            if self.failure is not None:
+                text += f"event: failed\ndata: {json.dumps(self.failure)}\n\n"
+            return self.count, text
+
+    def wait(self, after: int, timeout: float) -> str | None:
+        """The events after number `after` ('' on timeout); None when the server stops."""
+        with self.condition:
+            self.condition.wait_for(lambda: self.stopping or self.count > after, timeout)
+            if self.stopping:
+                return None
+            return "".join(text for number, text in self.events if number > after)
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a request leads: a file to send with a status, or a redirect."""
+
+    status: int
+    file: Path | None = None
+    location: str | None = None
+
+
+def locate(root: Path, base_path: str, target: str) -> Found:
+    """The file of the site in `root` that the request target names, GitHub Pages' way: under
+    `base_path`, `dir` redirected to `dir/`, `dir/` served as `dir/index.html`, anything
+    missing as 404.html. Nothing outside `root` is ever named: '..', backslashes, NUL bytes and
+    symlinks that leave it are refused with 403."""
+    raw = urllib.parse.urlsplit(target).path or "/"
+    path = urllib.parse.unquote(raw, errors="strict") if "%" in raw else raw
+    if "\\" in path or "\0" in path or not path.startswith("/"):
+        return Found(403)
+    if any(part in (".", "..") for part in path.split("/")):
+        return Found(403)
+    if not path.startswith(base_path):
+        if path in ("/", base_path.rstrip("/")):
+            return Found(302, location=base_path)
+        return _not_found(root)
+    relative = path[len(base_path) :]
+    candidate = root / relative if relative else root
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(candidate)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return Found(403)
+    if os.path.isdir(real):
+        if not path.endswith("/"):
+            return Found(301, location=urllib.parse.quote(path + "/"))
+        candidate = candidate / "index.html"
+        real = os.path.realpath(candidate)
+        if not real.startswith(real_root + os.sep):
+            return Found(403)
+    if os.path.isfile(real):
+        return Found(200, Path(real))
+    return _not_found(root)
+
+
+def _not_found(root: Path) -> Found:
+    page = root / "404.html"
+    return Found(404, page if page.is_file() else None)
+
+
+def with_client(html: bytes) -> bytes:
+    """The page with the live-reload script, before its closing </body>."""
+    script = CLIENT.encode()
+    at = html.rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """A `Range: bytes=...` header: (first, last) inclusive; None to send the whole file (no
+    range, or several); False when it cannot be satisfied."""
+    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    if match is None:
+        return None  # several ranges, or another unit: the whole file is a valid answer
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # the last N bytes
+        length = int(last)
+        return (max(0, size - length), size - 1) if length and size else False
+    start, end = int(first), int(last) if last else size - 1
+    if start >= size or (last and end < start):
+        return False
+    return start, min(end, size - 1)
+
+
+class SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # open event streams never keep the process alive
+    request_queue_size = 256  # many pages and assets at once
+
+    def __init__(self, address: tuple[str, int], root: Path, base_path: Callable[[], str], reloader: Reloader) -> None:
+        self.root, self.base_path, self.reloader = root, base_path, reloader
+        super().__init__(address, SiteHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away, or a broken request: the server carries on
+
+
+class SiteHandler(http.server.BaseHTTPRequestHandler):
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+    server_version = "rassegna"
+
+    def do_GET(self) -> None:
+        if urllib.parse.urlsplit(self.path).path == EVENTS_PATH:
+            self.stream_events()
+        else:
+            self.send_file(head=False)
+
+    def do_HEAD(self) -> None:
+        self.send_file(head=True)
+
+    def send_file(self, head: bool) -> None:
+        try:
+            found = locate(self.server.root, self.server.base_path(), self.path)
+        except UnicodeDecodeError:
+            found = Found(400)
+        if found.location is not None:
+            self.send_response(found.status)
+            self.send_header("Location", found.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if found.file is None:
+            body = f"<!doctype html><title>{found.status}</title><h1>{found.status}</h1>\n".encode()
+            content_type = TYPES[".html"]
+        else:
+            body = found.file.read_bytes()
+            content_type = (
+                TYPES.get(found.file.suffix) or mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
+            )
+        if content_type.startswith("text/html"):
+            body = with_client(body)
+        self.send_body(found.status, content_type, body, head)
+
+    def send_body(self, status: int, content_type: str, body: bytes, head: bool) -> None:
+        wanted = byte_range(self.headers.get("Range", ""), len(body)) if status == 200 else None
+        if wanted is False:
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(body)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if isinstance(wanted, tuple):
+            first, last = wanted
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {first}-{last}/{len(body)}")
+            body = body[first : last + 1]
+        else:
+            self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def stream_events(self) -> None:
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        reloader = self.server.reloader
+        seen, greeting = reloader.greeting()
+        try:
+            self.wfile.write(greeting.encode())
+            self.wfile.flush()
+            while (text := reloader.wait(seen, HEARTBEAT_SECONDS)) is not None:
+                seen = reloader.count if text else seen
+                self.wfile.write((text or ": ping\n\n").encode())
+                self.wfile.flush()
+        except OSError:
+            return  # the page was closed
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per request would drown the build messages
+
+
+class Preview:
+    """The watch loop: rebuilds on every change and tells the pages."""
+
+    def __init__(self, options: BuildOptions, reloader: Reloader, out: TextIO) -> None:
+        self.options, self.reloader, self.out = options, reloader, out
+        self.workspace = Workspace(options)
+        self.base_path = configured_base_path(options)
+
+    def rebuild(self, changed: Iterable[str] | None = None) -> None:
+        """Build; publish a reload with the changed files, or the failure."""
+        before = self.workspace.built.state.manifest.outputs if self.workspace.built else {}
+        try:
+            result = self.workspace.rebuild(changed)
+        except (ContentError, UsageError) as exc:
+            messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
+            for message in messages:
+                print(message, file=self.out)
+            print(f"build failed: the last good site is still served ({len(messages)} problem(s))", file=self.out)
+            self.reloader.failed(messages)
+            return
+        assert self.workspace.built is not None
+        self.base_path = result.base_path
+        after = self.workspace.built.state.manifest.outputs
+        changed_files = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        print(f"rebuilt in {result.seconds * 1000:.0f} ms: {len(changed_files)} file(s) changed", file=self.out)
+        if changed_files:
+            self.reloader.reloaded(changed_files if len(changed_files) <= CSS_ONLY_LIMIT else None)
+        else:
+            self.reloader.fixed()
+
+    def watch(self, stop: threading.Event) -> None:
+        """Rebuild after each burst of changes, until `stop` is set."""
+        templates = find_templates(self.options.templates)
+        roots = [self.options.content, templates]
+        ignored = [str(self.options.out.resolve()), str(cache_dir(self.options.out).parent)]
+        watch_filter = EditorFilter(ignore_paths=ignored)
+        for changes in watchfiles.watch(*roots, watch_filter=watch_filter, stop_event=stop, step=50):
+            self.rebuild({watched_path(path, roots) for _, path in changes})
+
+
+class EditorFilter(watchfiles.DefaultFilter):
+    """watchfiles' default filter, plus the files editors write beside the one being saved."""
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        return super().__call__(change, path) and not EDITOR_FILES.search(os.path.basename(path))
+
+
+def configured_base_path(options: BuildOptions) -> str:
+    """The base path site.yml (or --base-url) gives, before any build has succeeded."""
+    config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
+    return Urls(config.base_url).base_path
+
+
+def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: TextIO) -> int:
+    """Build, serve, watch; until Ctrl-C."""
+    reloader = Reloader()
+    preview = Preview(options, reloader, out)
+    preview.rebuild()
+    try:
+        server = SiteServer((host, port), options.out, lambda: preview.base_path, reloader)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port") from exc
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{server.server_address[1]}{preview.base_path}"
+    print(f"serving {options.out} at {url} (Ctrl-C to stop)", file=out, flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    stop = threading.Event()
+    try:
+        preview.watch(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        reloader.stop()
+        server.shutdown()
+        server.server_close()
+        preview.workspace.save()
+    print("stopped", file=out, flush=True)
+    return 0
