@@ -51,6 +51,8 @@ CATALOGS: dict[str, dict[str, str]] = {
         "pagination": "Pagine",
         "feed": "Feed Atom",
         "feed_of": "Feed Atom di {name}",
+        "build_failed": "la generazione del sito non è riuscita: qui sotto i problemi; "
+        "finché non li correggi vedi l'ultima versione riuscita.",
         "not_found": "Pagina non trovata",
         "not_found_text": "La pagina che cerchi non esiste o è stata spostata.",
         "back_home": "Torna alla pagina iniziale",
@@ -120,6 +122,7 @@ CATALOGS: dict[str, dict[str, str]] = {
         "pagination": "Pages",
         "feed": "Atom feed",
         "feed_of": "Atom feed of {name}",
+        "build_failed": "the build failed: the problems are below; until they are fixed you see the last good site.",
         "not_found": "Page not found",
         "not_found_text": "The page you are looking for does not exist or has moved.",
         "back_home": "Back to the home page",

@@ -30,6 +30,7 @@ from generator.build import BuildOptions, find_templates
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
+from generator.i18n import translate
 from generator.incremental import Workspace, watched_path
 from generator.urls import Urls
 
@@ -68,7 +69,7 @@ CLIENT = """<script>(function () {
     seen = event.data;
   });
   source.addEventListener("failed", function (event) {
-    overlay("rassegna: %(failed)s", JSON.parse(event.data));
+    overlay("rassegna: " + %(failed)s, JSON.parse(event.data));
   });
   source.addEventListener("fixed", function () {
     if (box) { box.remove(); box = null; }
@@ -187,9 +188,10 @@ def _not_found(root: Path) -> Found:
     return Found(404, page if page.is_file() else None)
 
 
-def with_client(html: bytes) -> bytes:
+def with_client(html: bytes, language: str = "en") -> bytes:
     """The page with the live-reload script, before its closing </body>."""
-    script = CLIENT.encode()
+    failed = json.dumps(translate(language, "build_failed")).replace("<", "\\u003c")
+    script = (CLIENT % {"events": EVENTS_PATH, "failed": failed}).encode()
     at = html.rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]
 
@@ -216,8 +218,15 @@ class SiteServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # open event streams never keep the process alive
     request_queue_size = 256  # many pages and assets at once
 
-    def __init__(self, address: tuple[str, int], root: Path, base_path: Callable[[], str], reloader: Reloader) -> None:
-        self.root, self.base_path, self.reloader = root, base_path, reloader
+    def __init__(
+        self,
+        address: tuple[str, int],
+        root: Path,
+        base_path: Callable[[], str],
+        reloader: Reloader,
+        language: Callable[[], str] = lambda: "en",
+    ) -> None:
+        self.root, self.base_path, self.reloader, self.language = root, base_path, reloader, language
         super().__init__(address, SiteHandler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -258,7 +267,7 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
                 TYPES.get(found.file.suffix) or mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
             )
         if content_type.startswith("text/html"):
-            body = with_client(body)
+            body = with_client(body, self.server.language())
         self.send_body(found.status, content_type, body, head)
 
     def send_body(self, status: int, content_type: str, body: bytes, head: bool) -> None:
@@ -313,7 +322,9 @@ class Preview:
     def __init__(self, options: BuildOptions, reloader: Reloader, out: TextIO) -> None:
         self.options, self.reloader, self.out = options, reloader, out
         self.workspace = Workspace(options)
-        self.base_path = configured_base_path(options)
+        config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
+        self.base_path = Urls(config.base_url).base_path  # until a build succeeds
+        self.language = config.language
 
     def rebuild(self, changed: Iterable[str] | None = None) -> None:
         """Build; publish a reload with the changed files, or the failure."""
@@ -328,7 +339,7 @@ class Preview:
             self.reloader.failed(messages)
             return
         assert self.workspace.built is not None
-        self.base_path = result.base_path
+        self.base_path, self.language = result.base_path, self.workspace.built.site.config.language
         after = self.workspace.built.state.manifest.outputs
         changed_files = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
         print(f"rebuilt in {result.seconds * 1000:.0f} ms: {len(changed_files)} file(s) changed", file=self.out)
@@ -354,19 +365,13 @@ class EditorFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path) and not EDITOR_FILES.search(os.path.basename(path))
 
 
-def configured_base_path(options: BuildOptions) -> str:
-    """The base path site.yml (or --base-url) gives, before any build has succeeded."""
-    config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
-    return Urls(config.base_url).base_path
-
-
 def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: TextIO) -> int:
     """Build, serve, watch; until Ctrl-C."""
     reloader = Reloader()
     preview = Preview(options, reloader, out)
     preview.rebuild()
     try:
-        server = SiteServer((host, port), options.out, lambda: preview.base_path, reloader)
+        server = SiteServer((host, port), options.out, lambda: preview.base_path, reloader, lambda: preview.language)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another --port") from exc
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, REPO, build_project, serve_directory
+from tests.conftest import ARTIFACTS, REPO, build_project, copy_content, serve_directory
 
 pytestmark = pytest.mark.browser
 ARTICLE = "articles/bytedance-caccia-esperti-ai/"
@@ -111,4 +115,54 @@ def test_marker_goes_to_the_note_and_back_by_keyboard(browser, archive_origin: s
     page.keyboard.press("Enter")
     page.wait_for_url("**#ann-7")
     assert 0 <= marker.bounding_box()["y"] < 700
+    page.close()
+
+
+@pytest.fixture
+def served_archive(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`rassegna serve` on a copy of the shipped archive with a project-site base_url."""
+    content = copy_content(REPO / "content", tmp_path / "content")
+    site_yml = content / "site.yml"
+    site_yml.write_text(site_yml.read_text().replace("base_url: /", "base_url: https://example.github.io/archive/"))
+    command = [sys.executable, "-m", "generator", "serve", "--port", "0", "--jobs", "1"]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if line.startswith("serving "):
+                break
+        url = line.split(" at ")[1].split()[0]
+        threading.Thread(target=server.stdout.read, daemon=True).start()  # keep the pipe drained
+        yield content, url
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(10) == 0
+
+
+def test_serve_shows_each_save_and_each_error(browser, served_archive) -> None:  # type: ignore[no-untyped-def]
+    content, url = served_archive
+    assert url.endswith("/archive/")
+    article = content / "articles" / "bytedance-caccia-esperti-ai.md"
+    good = article.read_text()
+    page = browser.new_page()
+    page.goto(url + ARTICLE)
+    page.evaluate("window.notReloaded = true")
+    article.write_text(good + "\nQuesta frase è stata aggiunta durante la prova.\n")
+    page.wait_for_selector("text=Questa frase è stata aggiunta durante la prova.", timeout=10_000)
+    assert page.evaluate("window.notReloaded === undefined")  # the page reloaded by itself
+
+    article.write_text(good.replace("title:", "title: [non chiuso", 1))
+    overlay = page.locator("#rassegna-overlay")
+    overlay.wait_for(timeout=10_000)
+    assert "bytedance-caccia-esperti-ai.md:" in overlay.inner_text()
+    assert "front matter is not valid YAML" in overlay.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "serve-error-overlay.png")
+    page.reload()  # a page opened while the build is broken shows the error too
+    overlay.wait_for(timeout=10_000)
+    assert page.locator("text=Questa frase è stata aggiunta durante la prova.").count() == 1  # last good site
+
+    article.write_text(good)
+    overlay.wait_for(state="detached", timeout=10_000)
+    page.wait_for_selector("text=Questa frase è stata aggiunta durante la prova.", state="detached", timeout=10_000)
     page.close()

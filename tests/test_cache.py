@@ -72,17 +72,19 @@ def make_archive(root: Path, rng: random.Random) -> Path:
     return content
 
 
-def edit(content: Path, rng: random.Random) -> str:
-    """One random edit of the kinds an editor makes; returns what it did."""
+EDITS = (
+    "body", "title", "date", "add", "delete", "rename", "rewrite", "touch", "entity", "entity-name", "entity-add",
+    "entity-delete", "template", "site", "language", "static", "static-delete", "static-folder", "site-damage",
+)  # fmt: skip
+
+
+def edit(content: Path, rng: random.Random, kind: str | None = None) -> str:
+    """One edit of the kinds an editor makes (random unless `kind` is given); returns its kind."""
     articles = sorted((content / "articles").glob("*.md"))
     entities = sorted((content / "entities").glob("*.md"))
     templates = content.parent / "templates"
     target = rng.choice(articles)
-    kind = rng.choice(
-        ["body", "title", "date", "add", "delete", "rename", "rewrite", "touch", "entity", "entity-name",
-         "entity-add", "entity-delete", "template", "site", "language", "static", "static-delete", "static-folder",
-         "site-damage"]
-    )  # fmt: skip
+    kind = kind or rng.choice(EDITS)
     if kind == "body":
         with target.open("a", encoding="utf-8") as file:
             file.write(f"\n{sentence(rng)} Anche Torino e Acme.\n")
