@@ -15,6 +15,7 @@ import json
 import mimetypes
 import os
 import re
+import signal
 import threading
 import time
 import urllib.parse
@@ -132,13 +133,14 @@ class Reloader:
                 text += f"event: failed\ndata: {json.dumps(self.failure)}\n\n"
             return self.count, text
 
-    def wait(self, after: int, timeout: float) -> str | None:
-        """The events after number `after` ('' on timeout); None when the server stops."""
+    def wait(self, after: int, timeout: float) -> tuple[int, str] | None:
+        """The count of events and the text of those after number `after` ('' on timeout);
+        None when the server stops."""
         with self.condition:
             self.condition.wait_for(lambda: self.stopping or self.count > after, timeout)
             if self.stopping:
                 return None
-            return "".join(text for number, text in self.events if number > after)
+            return self.count, "".join(text for number, text in self.events if number > after)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ def locate(root: Path, base_path: str, target: str) -> Found:
         real = os.path.realpath(candidate)
         if not real.startswith(real_root + os.sep):
             return Found(403)
+    elif path.endswith("/"):  # 'file/' names a folder that is not there
+        return _not_found(root)
     if os.path.isfile(real):
         return Found(200, Path(real))
     return _not_found(root)
@@ -212,6 +216,17 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
     if start >= size or (last and end < start):
         return False
     return start, min(end, size - 1)
+
+
+def _read(file: Path) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
+
+
+def _content_type(file: Path) -> str:
+    return TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"
 
 
 class SiteServer(http.server.ThreadingHTTPServer):
@@ -258,17 +273,16 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if found.file is None:
-            body = f"<!doctype html><title>{found.status}</title><h1>{found.status}</h1>\n".encode()
-            content_type = TYPES[".html"]
+        file, status = found.file, found.status
+        body = _read(file) if file is not None else None
+        if file is None or body is None:
+            status = status if file is None else 404  # removed by a rebuild since it was found
+            body, content_type = f"<!doctype html><title>{status}</title><h1>{status}</h1>\n".encode(), TYPES[".html"]
         else:
-            body = found.file.read_bytes()
-            content_type = (
-                TYPES.get(found.file.suffix) or mimetypes.guess_type(found.file.name)[0] or "application/octet-stream"
-            )
+            content_type = _content_type(file)
         if content_type.startswith("text/html"):
             body = with_client(body, self.server.language())
-        self.send_body(found.status, content_type, body, head)
+        self.send_body(status, content_type, body, head)
 
     def send_body(self, status: int, content_type: str, body: bytes, head: bool) -> None:
         wanted = byte_range(self.headers.get("Range", ""), len(body)) if status == 200 else None
@@ -305,8 +319,8 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
         try:
             self.wfile.write(greeting.encode())
             self.wfile.flush()
-            while (text := reloader.wait(seen, HEARTBEAT_SECONDS)) is not None:
-                seen = reloader.count if text else seen
+            while (news := reloader.wait(seen, HEARTBEAT_SECONDS)) is not None:
+                seen, text = news
                 self.wfile.write((text or ": ping\n\n").encode())
                 self.wfile.flush()
         except OSError:
@@ -381,6 +395,8 @@ def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: 
     if open_browser:
         webbrowser.open(url)
     stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as Ctrl-C does
     try:
         preview.watch(stop)
     except KeyboardInterrupt:
