@@ -137,7 +137,9 @@ def main() -> None:
         print(describe("  of which the rebuild itself", REBUILDS[-len(rewordings) :]))
         tagged = [path for path in articles[args.edits :] if "\ntags:\n" in path.read_text(encoding="utf-8")]
         if args.structural and tagged:
-            print(describe("new tag (full rebuild from memory)", timed_edits(events, tagged, "tag", args.structural, 1)))
+            print(
+                describe("new tag (full rebuild from memory)", timed_edits(events, tagged, "tag", args.structural, 1))
+            )
     finally:
         server.terminate()
         server.wait(30)

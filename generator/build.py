@@ -31,7 +31,7 @@ from generator.cache import (
 )
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
-from generator.export import annotation_pages
+from generator.export import AnnotationLayout, annotation_layout, annotation_pages
 from generator.files import Signature, signatures_of
 from generator.graph import build_graph
 from generator.load import load_content
@@ -130,11 +130,13 @@ class Built:
     result: BuildResult
     state: BuildState  # what the cache keeps on disk
     site: Site
+    rendered: dict[str, RenderedArticle]  # slug -> body
     graph: Graph
     keys: PageKeys
     render_key: str  # what every body is rendered with, besides its own file
     env: jinja2.Environment
     templates: Path
+    annotations: AnnotationLayout
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -215,11 +217,13 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
         slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
     }
     rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
+    keys = replace(keys, listings={a.slug: listing_key(a, rendered[a.slug]) for a in site.articles})
     urls = Urls(site.config.base_url)
     graph = build_graph(site, rendered)
     pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
     pages += [with_key(page, keys) for page in plain_files(urls)]
-    pages += annotation_pages(site, rendered, urls, keys)
+    annotations = annotation_layout(site, rendered, urls)
+    pages += annotation_pages(site, rendered, urls, keys, annotations)
     copies = files_to_copy(site, templates, inputs)
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
@@ -248,7 +252,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
     keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
     state = BuildState(manifest, content.files, bodies, keyed)
-    return Built(result, state, site, graph, keys, render_key, env, templates)
+    return Built(result, state, site, rendered, graph, keys, render_key, env, templates, annotations)
 
 
 def check_options(options: BuildOptions, templates: Path) -> None:
@@ -293,9 +297,10 @@ def page_keys(
     files = content.files
     folder = os.path.join(str(templates), "")
     theme = sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folder))
+    articles = {a.slug: article_key(a, files[str(a.path)].digest, render_key) for a in site.articles}
     return PageKeys(
         site=fingerprint(render_key, theme),
-        articles={a.slug: article_key(a, files[str(a.path)].digest, render_key) for a in site.articles},
+        articles=articles,
         entities={
             e.id: fingerprint(str(e.path), files[str(e.path)].digest) if e.path else fingerprint(e)
             for e in site.entities.values()
@@ -306,6 +311,11 @@ def page_keys(
 
 def article_key(article: Article, file_digest: str, render_key: str) -> str:
     return fingerprint(str(article.path), file_digest, render_key)
+
+
+def listing_key(article: Article, body: RenderedArticle) -> str:
+    """What an item in a list shows of an article (templates get an Item: these fields only)."""
+    return fingerprint(article.slug, article.title, article.date, article.lang, article.summary or body.summary)
 
 
 def entity_notes(site: Site) -> Callable[[Entity], str]:

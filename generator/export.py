@@ -3,8 +3,10 @@ archive's AnnotationCollection (https://www.w3.org/TR/annotation-model/)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -23,43 +25,60 @@ PURPOSES = {
 }
 
 
+@dataclass(frozen=True)
+class AnnotationLayout:
+    """Where each annotated article's page sits in the collection: the same as long as every
+    article keeps its number of annotations."""
+
+    collection: dict[str, Any]
+    places: dict[str, tuple[int, str | None, str | None]]  # slug -> (first index, previous, next slug)
+
+
+def annotation_layout(site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls) -> AnnotationLayout:
+    annotated = [article.slug for article in site.articles if rendered[article.slug].notes]
+    counts = [len(rendered[slug].notes) for slug in annotated]
+    collection: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": urls.iri(paths.ANNOTATIONS, site.config.title),
+        "type": "AnnotationCollection",
+        "label": site.config.title,
+        "total": sum(counts),
+    }
+    if annotated:
+        collection["first"] = urls.iri(paths.annotation_page(annotated[0]), site.config.title)
+        collection["last"] = urls.iri(paths.annotation_page(annotated[-1]), site.config.title)
+    neighbours = zip([None, *annotated], annotated[1:] + [None], strict=True)
+    starts = itertools.accumulate(counts, initial=0)
+    places = {slug: (start, *pair) for slug, start, pair in zip(annotated, starts, neighbours, strict=False)}
+    return AnnotationLayout(collection, places)
+
+
 def annotation_pages(
     site: Site,
     rendered: Mapping[str, RenderedArticle],
     urls: Urls,
     keys: PageKeys | None = None,
-    only: set[str] | None = None,
+    layout: AnnotationLayout | None = None,
+    only: Mapping[str, Article] | None = None,
 ) -> list[Page]:
-    """The collection and one page per annotated article (with `only`, those of these slugs);
-    with `keys`, a page made from the same inputs as in the previous build comes without its
-    bytes."""
-    annotated = [article for article in site.articles if rendered[article.slug].notes]
+    """The collection and one page per annotated article; with `only` (articles by slug, and
+    the `layout` of the previous build, which must still hold), the pages of these alone. With `keys`, a
+    page made from the same inputs as in the previous build comes without its bytes."""
+    layout = layout or annotation_layout(site, rendered, urls)
     known = keys or PageKeys("", {}, {})
+    collection = layout.collection
+    articles = only if only is not None else {article.slug: article for article in site.articles}
 
     def iri(path: str) -> str:
         return urls.iri(path, site.config.title)
 
-    total = sum(len(rendered[article.slug].notes) for article in annotated)
-    collection: dict[str, Any] = {
-        "@context": CONTEXT,
-        "id": iri(paths.ANNOTATIONS),
-        "type": "AnnotationCollection",
-        "label": site.config.title,
-        "total": total,
-    }
-    if annotated:
-        collection["first"] = iri(paths.annotation_page(annotated[0].slug))
-        collection["last"] = iri(paths.annotation_page(annotated[-1].slug))
-    pages = [_page(paths.ANNOTATIONS, known, collection, lambda: collection)]
-    start = 0
-    for index, article in enumerate(annotated):
-        prev = annotated[index - 1].slug if index > 0 else None
-        following = annotated[index + 1].slug if index + 1 < len(annotated) else None
-        if only is None or article.slug in only:
-            parts = (known.articles.get(article.slug), collection, start, prev, following)
-            make = partial(_annotation_page, article, rendered[article.slug].notes, site, iri, collection, start)
-            pages.append(_page(paths.annotation_page(article.slug), known, parts, partial(make, prev, following)))
-        start += len(rendered[article.slug].notes)
+    pages = [] if only is not None else [_page(paths.ANNOTATIONS, known, collection, lambda: collection)]
+    for slug in layout.places if only is None else sorted(only.keys() & layout.places.keys()):
+        article = articles[slug]
+        start, prev, following = layout.places[slug]
+        parts = (known.articles.get(slug), collection, start, prev, following)
+        make = partial(_annotation_page, article, rendered[slug].notes, site, iri, collection, start, prev, following)
+        pages.append(_page(paths.annotation_page(slug), known, parts, make))
     return pages
 
 

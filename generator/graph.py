@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -44,15 +45,19 @@ def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
 def with_edited_article(graph: Graph, site: Site, rendered: Mapping[str, RenderedArticle], slug: str) -> Graph:
     """The graph after an edit of one article that kept its date, tags and entities: only its
     mentions and the annotations it ties to entities can differ."""
-    entity_ids = site.article_entities[slug]
-    mentions = {key: found for key, found in graph.mentions.items() if key[1] != slug}
+    entity_ids = site.article_entities[slug]  # its mentions and annotations name only these
+    mentions = dict(graph.mentions)
+    for entity_id in entity_ids:
+        mentions.pop((entity_id, slug), None)
     for mention in rendered[slug].mentions:
         mentions[(mention.entity, slug)] = mentions.get((mention.entity, slug), ()) + (mention,)
+    position = {article.slug: index for index, article in enumerate(site.articles)}
+    fresh = _entity_notes(site, rendered, [site.articles[position[slug]]])
     notes = dict(graph.entity_notes)
-    by_slug = {article.slug: article for article in site.articles}
-    for entity_id in entity_ids:  # an annotation's entity is one of its article's
-        articles = [by_slug[s] for s in graph.entity_articles.get(entity_id, ())]
-        found = _entity_notes(site, rendered, articles).get(entity_id, ())
+    for entity_id in entity_ids:
+        kept = [(s, note) for s, note in notes.get(entity_id, ()) if s != slug]
+        at = bisect.bisect([position[s] for s, _ in kept], position[slug])  # newest article first
+        found = (*kept[:at], *fresh.get(entity_id, ()), *kept[at:])
         if found:
             notes[entity_id] = found
         else:

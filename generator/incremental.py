@@ -10,6 +10,7 @@ Both give the same site as a clean build; the tests check it after random edits.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import uuid
@@ -26,6 +27,7 @@ from generator.build import (
     build_in_memory,
     entity_notes,
     linker_for,
+    listing_key,
     write_site,
 )
 from generator.cache import BuildState, cache_dir, save_state
@@ -50,6 +52,7 @@ class Workspace:
         self.options = options
         self.built: Built | None = None
         self.pending: set[str] | None = None  # changed since the last good build; None: unknown
+        self.settled = False  # see settle()
         self._matcher: tuple[int, object] | None = None  # (id of the entities it is for, matcher)
 
     def rebuild(self, changed: Iterable[str] | None = None) -> BuildResult:
@@ -58,9 +61,23 @@ class Workspace:
         rebuild count as changed until one succeeds."""
         self.pending = None if changed is None or self.pending is None else self.pending | set(changed)
         quick = self._quick(self.built, self.pending) if self.built and self.pending else None
+        if quick is None:
+            self.settled = False
         self.built = quick or build_in_memory(self.options, self.built)
         self.pending = set()
         return self.built.result
+
+    def settle(self) -> None:
+        """Work for the quiet time after a full build, so that the next edit is quick: the
+        name matcher made, the new heap collected once and then kept out of the cycle
+        collector (whose full passes over a large archive's objects take a second)."""
+        if self.settled or self.built is None:
+            return
+        self._matcher_for(self.built.site)
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.settled = True
 
     def save(self) -> None:
         """Write the cache, so that the next `rassegna build` starts from this site."""
@@ -79,28 +96,25 @@ class Workspace:
             if edit is None:
                 return None
             edits[path] = edit
-        site, keys = built.site, built.keys
-        bodies = {slug: body for slug, (_, body) in state.rendered.items()}
-        articles = list(site.articles)
+        edited = {article.slug: article for _, article, _ in edits.values()}
+        bodies = built.rendered | {article.slug: body for _, article, body in edits.values()}
+        keys = built.keys
+        article_keys = keys.articles | {
+            article.slug: article_key(article, record.digest, built.render_key) for record, article, _ in edits.values()
+        }
+        articles = list(built.site.articles)
         position = {article.slug: index for index, article in enumerate(articles)}
-        article_keys = dict(keys.articles)
-        files = dict(state.files)
-        for path, (record, body) in edits.items():
-            article = record.item
-            assert isinstance(article, Article)
-            articles[position[article.slug]] = article
-            bodies[article.slug] = body
-            article_keys[article.slug] = article_key(article, record.digest, built.render_key)
-            files[path] = record
-        site = replace(site, articles=tuple(articles))
-        slugs = {record.item.slug for record, _ in edits.values() if isinstance(record.item, Article)}
+        for slug, article in edited.items():
+            articles[position[slug]] = article
+        site = replace(built.site, articles=tuple(articles))
         graph = built.graph
-        for slug in sorted(slugs):
+        for slug in sorted(edited):
             graph = with_edited_article(graph, site, bodies, slug)
-        keys = replace(keys, articles=article_keys, previous=state.pages)
+        listings = keys.listings | {slug: listing_key(article, bodies[slug]) for slug, article in edited.items()}
+        keys = replace(keys, articles=article_keys, listings=listings, previous=state.pages)
         urls = Urls(site.config.base_url)
-        pages = plan_article_pages(site, bodies, graph, entity_notes(site), urls, keys, slugs)
-        pages += annotation_pages(site, bodies, urls, keys, only=slugs)
+        pages = plan_article_pages(site, bodies, graph, entity_notes(site), urls, keys, set(edited))
+        pages += annotation_pages(site, bodies, urls, keys, built.annotations, only=edited)
         stamp = uuid.uuid4().hex
         report = lambda stage, done, total: None  # noqa: E731
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
@@ -108,17 +122,18 @@ class Workspace:
         manifest = state.manifest
         inputs = dict(manifest.inputs) | {
             path: (signatures_of(Path(), [path]).get(path, (0, 0, 0)), record.digest)
-            for path, (record, _) in edits.items()
+            for path, (record, _, _) in edits.items()
         }
         outputs = manifest.outputs | signatures_of(self.options.out, staged)
         result = replace(built.result, seconds=time.perf_counter() - started, written=len(staged), removed=0)
         manifest = replace(manifest, stamp=stamp, inputs=inputs, outputs=outputs)  # started_ns kept: more racy files
+        files = state.files | {path: record for path, (record, _, _) in edits.items()}
         page_keys = state.pages | {page.path: page.key for page in pages}
-        rendered_state = state.rendered | {slug: (article_keys[slug], bodies[slug]) for slug in slugs}
+        rendered_state = state.rendered | {slug: (article_keys[slug], bodies[slug]) for slug in edited}
         new_state = BuildState(manifest, files, rendered_state, page_keys)
-        return replace(built, result=result, state=new_state, site=site, graph=graph, keys=keys)
+        return replace(built, result=result, state=new_state, site=site, graph=graph, keys=keys, rendered=bodies)
 
-    def _reworded(self, built: Built, path: str) -> tuple[FileRecord, RenderedArticle] | None:
+    def _reworded(self, built: Built, path: str) -> tuple[FileRecord, Article, RenderedArticle] | None:
         """The article at `path` read and rendered again, if the edit kept everything that
         lists, counts or links it; else None."""
         old = built.state.files.get(path)
@@ -146,10 +161,10 @@ class Workspace:
             return None
         linker = linker_for(site, article.slug, self._matcher_for(site))
         body = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
-        old_notes = len(built.state.rendered[article.slug][1].notes)
+        old_notes = len(built.rendered[article.slug].notes)
         if body.problems or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles
-        return FileRecord(digest(data), article, (), site.config.language), body
+        return FileRecord(digest(data), article, (), site.config.language), article, body
 
     def _matcher_for(self, site: Site) -> object:
         """The name matcher of the site's entities, made once per full build."""

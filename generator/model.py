@@ -176,6 +176,7 @@ class RenderedArticle:
     headings: tuple[tuple[str, str], ...] = ()  # (anchor, text)
     notes: tuple[AnchoredNote, ...] = ()
     problems: tuple[tuple[Annotation, str], ...] = ()  # annotations that could not be anchored
+    mentions_key: str = ""  # digest of `mentions`: what entity pages show of the article
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class PageKeys:
     articles: dict[str, str]  # slug -> digest of the article as read and rendered
     entities: dict[str, str]  # id -> digest of the entity's file (or of a stub's name and type)
     previous: dict[str, str] = field(default_factory=dict)  # page path -> key of the page built last time
+    listings: dict[str, str] = field(default_factory=dict)  # slug -> digest of what a list shows of it
 
     def key(self, path: str, *parts: object) -> str:
         """The key of the page at `path` made from `parts` (plain values, or digests of them)."""

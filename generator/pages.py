@@ -7,6 +7,7 @@ list), so that a later incremental build can tell which pages an edit touches.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -27,7 +28,7 @@ from generator.model import (
     Site,
     Tag,
 )
-from generator.text import name_key
+from generator.text import fingerprint, name_key
 from generator.urls import Urls
 
 FEED_ENTRIES = 50
@@ -123,6 +124,7 @@ def plan_article_pages(
     entities (so every list, count and index is the same): their own pages, the lists they
     are in, the articles that list them as related, and the feeds."""
     plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
+    plan.touched = slugs
     referrers = {slug for slug, related in graph.related_articles.items() if not slugs.isdisjoint(related)}
     entity_ids = sorted({e for slug in slugs for e in site.article_entities[slug]})
     tags = sorted({tag for slug in slugs for tag in graph.article_tags[slug]})
@@ -160,21 +162,29 @@ class _Planner:
         self.by_slug = {article.slug: article for article in site.articles}
         self.language = site.config.language
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
+        self.touched: set[str] | None = None  # plan only the list pages that show these articles
 
     # -- pages ---------------------------------------------------------------------------
 
     def home(self) -> Iterator[Page]:
         slugs = [article.slug for article in self.site.articles]
-        ranked = sorted(self.site.entities, key=lambda e: (-self.graph.count(e), name_key(self.site.entities[e].name)))
-        top_ids = [e for e in ranked[:TOP_ENTITIES] if self.graph.count(e)]
+        top_ids = self.top_entities()
         top_key = tuple((e, self.graph.count(e)) for e in top_ids)
         for page, chunk, pagination in self.paginate(slugs, paths.home):
             yield self.page(
                 paths.home(page),
                 "home.html",
-                (self.article_keys(chunk), pagination.page, pagination.total, top_key),
+                (self.listing_keys(chunk), pagination.page, pagination.total, top_key),
                 partial(self.home_context, chunk, pagination, top_ids),
             )
+
+    def top_entities(self) -> list[str]:
+        """The most mentioned entities; by name, then id, among equals."""
+        counts = self.graph.entity_articles
+        ranks = heapq.nlargest(TOP_ENTITIES, map(len, counts.values()))  # in C: no key per entity
+        candidates = [e for e, slugs in counts.items() if ranks and len(slugs) >= ranks[-1]]
+        candidates.sort(key=lambda e: (-len(counts[e]), name_key(self.site.entities[e].name), e))
+        return candidates[:TOP_ENTITIES]
 
     def home_context(self, chunk: list[str], pagination: Pagination, top_ids: list[str]) -> Context:
         return {
@@ -188,7 +198,7 @@ class _Planner:
         entity_ids, about = self.site.article_entities[slug], self.site.article_about[slug]
         tags = [(t, self.graph.tags[t].name) for t in self.graph.article_tags[slug]]
         related = self.graph.related_articles[slug]
-        key = (self.keys.articles[slug], entity_ids, about, tuple(tags), self.article_keys(related))
+        key = (self.keys.articles[slug], entity_ids, about, tuple(tags), self.listing_keys(related))
         return self.page(paths.article(slug), "article.html", key, lambda: self.article_context(article, tags, related))
 
     def article_context(self, article: Article, tags: list[tuple[str, str]], related: tuple[str, ...]) -> Context:
@@ -225,8 +235,10 @@ class _Planner:
         related = self.site.related.get(entity.id, ())
         co_mentioned = self.graph.co_mentions.get(entity.id, ())
         notes = self.graph.entity_notes.get(entity.id, ())
-        noted = tuple((slug, note.number, self.keys.articles[slug]) for slug, note in notes)
-        shared = (self.keys.entities[entity.id], parent, children, related, co_mentioned, len(slugs), noted)
+        noted = tuple((note, self.keys.listings[slug]) for slug, note in notes)
+        # what every page of the entity shows, as one digest: keys for long lists stay cheap
+        shared = fingerprint(self.keys.entities[entity.id], parent, children, related, co_mentioned, len(slugs))
+        profile = fingerprint(noted)  # on the first page only
 
         def context(chunk: list[str], pagination: Pagination) -> Context:
             # the profile (notes, annotations) is on the first page; the others continue the list
@@ -240,7 +252,7 @@ class _Planner:
             yield self.page(
                 paths.entity(entity.id, page),
                 "entity.html",
-                (shared, self.article_keys(chunk), pagination.page, pagination.total),
+                (shared, profile if page == 1 else "", self.snippet_keys(chunk), pagination.page, pagination.total),
                 partial(context, chunk, pagination),
             )
 
@@ -281,7 +293,7 @@ class _Planner:
             yield self.page(
                 paths.tag(slug, page),
                 "tag.html",
-                (tag.name, len(tag.articles), self.article_keys(chunk), pagination.page, pagination.total),
+                (tag.name, len(tag.articles), self.listing_keys(chunk), pagination.page, pagination.total),
                 partial(self.tag_context, tag, chunk, pagination),
             )
 
@@ -322,6 +334,14 @@ class _Planner:
 
     def article_keys(self, slugs: Sequence[str]) -> tuple[str, ...]:
         return tuple(self.keys.articles[slug] for slug in slugs)
+
+    def snippet_keys(self, slugs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        """For lists of items with snippets: the mentions, quoted in context."""
+        return tuple((self.keys.listings[slug], self.rendered[slug].mentions_key) for slug in slugs)
+
+    def listing_keys(self, slugs: Sequence[str]) -> tuple[str, ...]:
+        """For lists of plain items (no snippets): a reworded body changes none of them."""
+        return tuple(self.keys.listings[slug] for slug in slugs)
 
     # -- pieces ----------------------------------------------------------------------------
 
@@ -399,13 +419,17 @@ class _Planner:
         return groups
 
     def paginate(self, slugs: list[str], path_of: Any) -> Iterator[tuple[int, list[str], Pagination]]:
+        """Pages of `slugs`; with `touched`, only the first page and those listing a touched
+        article (the others are made from the same inputs as before)."""
         size = self.site.config.per_page
         total = max(1, -(-len(slugs) // size))
         pages = tuple((n, self.urls.url(path_of(n))) for n in range(1, total + 1))
         for page in range(1, total + 1):
+            chunk = slugs[(page - 1) * size : page * size]
+            if self.touched is not None and page > 1 and self.touched.isdisjoint(chunk):
+                continue
             newer = self.urls.url(path_of(page - 1)) if page > 1 else None
             older = self.urls.url(path_of(page + 1)) if page < total else None
-            chunk = slugs[(page - 1) * size : page * size]
             yield page, chunk, Pagination(page, total, newer, older, pages)
 
     def article_json_ld(self, article: Article, entity_ids: tuple[str, ...]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from generator.incremental import Workspace, watched_path
 from generator.urls import Urls
 
 EVENTS_PATH = "/__rassegna__/events"
+WATCH_STEP_MS = 25  # a burst of changes ends after this long without one; editors save within a few ms
 HEARTBEAT_SECONDS = 15.0  # a comment line now and then: a closed page is noticed and dropped
 CSS_ONLY_LIMIT = 200  # more changed files than this: every page reloads, no list is sent
 TYPES = {
@@ -361,6 +362,7 @@ class Preview:
             self.reloader.reloaded(changed_files if len(changed_files) <= CSS_ONLY_LIMIT else None)
         else:
             self.reloader.fixed()
+        self.workspace.settle()  # after the pages are told
 
     def watch(self, stop: threading.Event) -> None:
         """Rebuild after each burst of changes, until `stop` is set."""
@@ -368,7 +370,7 @@ class Preview:
         roots = [self.options.content, templates]
         ignored = [str(self.options.out.resolve()), str(cache_dir(self.options.out).parent)]
         watch_filter = EditorFilter(ignore_paths=ignored)
-        for changes in watchfiles.watch(*roots, watch_filter=watch_filter, stop_event=stop, step=50):
+        for changes in watchfiles.watch(*roots, watch_filter=watch_filter, stop_event=stop, step=WATCH_STEP_MS):
             self.rebuild({watched_path(path, roots) for _, path in changes})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def article_text(rng: random.Random, title: str, day: int) -> str:
     if ids and rng.random() < 0.5:
         body.append(f"Ne parla anche [[{rng.choice(ids)}]].")
     front = [f"title: {title!r}", f"date: 2024-03-{day:02d}", f"entities: {ids!r}", f"tags: {tags!r}"]
+    if rng.random() < 0.5:  # lists show it; without one, they show the first paragraph
+        front.append(f"summary: {sentence(rng)!r}")
     if names and rng.random() < 0.5:
         front += [
             "annotations:",
@@ -75,6 +78,7 @@ def make_archive(root: Path, rng: random.Random) -> Path:
 EDITS = (
     "body", "title", "date", "add", "delete", "rename", "rewrite", "touch", "entity", "entity-name", "entity-add",
     "entity-delete", "template", "site", "language", "static", "static-delete", "static-folder", "site-damage",
+    "lead", "reword", "summary",
 )  # fmt: skip
 
 
@@ -88,6 +92,22 @@ def edit(content: Path, rng: random.Random, kind: str | None = None) -> str:
     if kind == "body":
         with target.open("a", encoding="utf-8") as file:
             file.write(f"\n{sentence(rng)} Anche Torino e Acme.\n")
+    elif kind == "lead":  # a new first paragraph: what lists show of an article without a summary
+        text = target.read_text()
+        end = text.index("---\n", 4) + 4
+        target.write_text(text[:end] + f"{sentence(rng)}\n\n" + text[end:])
+    elif kind == "reword":  # a sentence with a mention (not an annotated one): entity pages quote it
+        text = target.read_text()
+        end = text.index("---\n", 4)
+        found = [m for m in re.finditer(r"Lo dice [^.]+", text[end:]) if m[0] not in text[:end]]
+        if found:
+            at = end + found[0].start()
+            target.write_text(text[:at] + f"Lo {rng.choice(WORDS)} dice" + text[at + len("Lo dice") :])
+    elif kind == "summary":
+        text = target.read_text()
+        summary = f"summary: {sentence(rng)!r}\n"
+        changed = re.sub(r"summary: .*\n", summary, text, count=1) if "summary: " in text else None
+        target.write_text(changed or text.replace("title: ", summary + "title: ", 1))
     elif kind == "title":
         target.write_text(target.read_text().replace("title: '", f"title: '{rng.choice(WORDS)} ", 1))
     elif kind == "date":

@@ -20,7 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from generator.markdown import anchoring, highlight, mentions
 from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
-from generator.text import slugify
+from generator.text import fingerprint, slugify
 
 # One line that starts with a letter and has no character Markdown gives a meaning to inline
 # (nor a hard break): its paragraph is the escaped text, whatever the parser's rules.
@@ -46,9 +46,11 @@ def render_article(
         "headings": [],
     }
     html = parser().render(body, env)
+    found = tuple(env["mentions"])
     return RenderedArticle(
         html=html,
-        mentions=tuple(env["mentions"]),
+        mentions=found,
+        mentions_key=fingerprint(found),
         summary=env["first_paragraph"] or "",
         headings=tuple(env["headings"]),
         notes=tuple(env["notes"]),
