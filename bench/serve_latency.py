@@ -54,9 +54,11 @@ class Events:
                     self.condition.notify_all()
 
     def next(self, after: int, timeout: float) -> tuple[str, float]:
+        started = time.perf_counter()
         with self.condition:
             if not self.condition.wait_for(lambda: len(self.arrived) > after, timeout):
-                raise SystemExit(f"no event within {timeout} s")
+                waited = time.perf_counter() - started
+                raise SystemExit(f"no event after {waited:.0f} s (stream open: {not self.response.isclosed()})")
             return self.arrived[after]
 
 
@@ -67,6 +69,7 @@ def drain(lines: Iterable[str]) -> None:
     for line in lines:
         if match := re.match(r"rebuilt in (\d+) ms", line):
             REBUILDS.append(float(match[1]))
+        print("   server:", line.rstrip(), flush=True)
 
 
 def start_server(content: Path, out: Path, jobs: int | None) -> tuple[subprocess.Popen[str], str]:
@@ -92,7 +95,7 @@ def timed_edits(events: Events, paths: list[Path], edit: str, count: int, pause:
         if edit == "reword":
             text += f"\nUna frase aggiunta alle {time.time():.3f}.\n"
         else:
-            text = text.replace("\ntags:\n", f"\ntags:\n- prova-{len(latencies)}\n", 1)
+            text = text.replace("\ntags:\n", f"\ntags:\n- prova-{time.time_ns()}\n", 1)  # a new tag each time
         path.write_text(text, encoding="utf-8")
         saved = time.perf_counter()
         name, arrived = events.next(seen, timeout=600)

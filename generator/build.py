@@ -70,6 +70,7 @@ class BuildResult:
     base_path: str = "/"
     written: int = 0  # files added or replaced in the site
     removed: int = 0  # files no page makes any more
+    changed: tuple[str, ...] = ()  # the files written and removed, by path in the site
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -169,7 +170,8 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
         check_options(options, templates)
         previous = remembered(options, templates, last)
         if last is not None and previous.unchanged:
-            return replace(last, result=replace(last.result, seconds=time.perf_counter() - started, written=0))
+            nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
+            return replace(last, result=nothing)
         if last is None and previous.manifest is not None and previous.store is not None:
             previous.state = load_state(previous.store, previous.manifest)
         return _build(options, templates, previous, progress)
@@ -243,6 +245,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
         base_path=urls.base_path,
         written=len(staged),
         removed=len(stale),
+        changed=tuple(sorted({*staged, *stale})),
     )
     written = {path: previous.present[path] for path in outputs if path in previous.present}
     written |= signatures_of(options.out, staged)

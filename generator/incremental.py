@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from generator.build import (
     BuildOptions,
@@ -30,7 +31,7 @@ from generator.build import (
     listing_key,
     write_site,
 )
-from generator.cache import BuildState, cache_dir, save_state
+from generator.cache import cache_dir, save_state
 from generator.errors import Diagnostics
 from generator.export import annotation_pages
 from generator.files import signatures_of
@@ -87,53 +88,35 @@ class Workspace:
     def _quick(self, built: Built, changed: set[str]) -> Built | None:
         """The rebuild after edits that only reword articles; None when the edits do more."""
         started = time.perf_counter()
-        state = built.state
-        if not changed or read_stamp(self.options.out) != state.manifest.stamp:
+        if read_stamp(self.options.out) != built.state.manifest.stamp:
+            return None  # someone else built into the output directory
+        edits = [self._reworded(built, path) for path in sorted(changed)]
+        if not edits or None in edits:
             return None
-        edits = {}
-        for path in sorted(changed):
-            edit = self._reworded(built, path)
-            if edit is None:
-                return None
-            edits[path] = edit
-        edited = {article.slug: article for _, article, _ in edits.values()}
-        bodies = built.rendered | {article.slug: body for _, article, body in edits.values()}
-        keys = built.keys
-        article_keys = keys.articles | {
-            article.slug: article_key(article, record.digest, built.render_key) for record, article, _ in edits.values()
-        }
-        articles = list(built.site.articles)
-        position = {article.slug: index for index, article in enumerate(articles)}
-        for slug, article in edited.items():
-            articles[position[slug]] = article
-        site = replace(built.site, articles=tuple(articles))
-        graph = built.graph
-        for slug in sorted(edited):
-            graph = with_edited_article(graph, site, bodies, slug)
-        listings = keys.listings | {slug: listing_key(article, bodies[slug]) for slug, article in edited.items()}
-        keys = replace(keys, articles=article_keys, listings=listings, previous=state.pages)
-        urls = Urls(site.config.base_url)
-        pages = plan_article_pages(site, bodies, graph, entity_notes(site), urls, keys, set(edited))
-        pages += annotation_pages(site, bodies, urls, keys, built.annotations, only=edited)
+        patched = _patched(built, [edit for edit in edits if edit is not None])
+        urls = Urls(patched.site.config.base_url)
+        edited = {edit.article.slug: edit.article for edit in edits if edit is not None}
+        pages = plan_article_pages(
+            patched.site, patched.rendered, patched.graph, entity_notes(patched.site), urls, patched.keys, set(edited)
+        )
+        pages += annotation_pages(patched.site, patched.rendered, urls, patched.keys, built.annotations, edited)
         stamp = uuid.uuid4().hex
-        report = lambda stage, done, total: None  # noqa: E731
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
-        staged = write_site(options, built.env, built.templates, pages, [], set(), stamp, report, keys.previous)
-        manifest = state.manifest
-        inputs = dict(manifest.inputs) | {
-            path: (signatures_of(Path(), [path]).get(path, (0, 0, 0)), record.digest)
-            for path, (record, _, _) in edits.items()
-        }
-        outputs = manifest.outputs | signatures_of(self.options.out, staged)
-        result = replace(built.result, seconds=time.perf_counter() - started, written=len(staged), removed=0)
-        manifest = replace(manifest, stamp=stamp, inputs=inputs, outputs=outputs)  # started_ns kept: more racy files
-        files = state.files | {path: record for path, (record, _, _) in edits.items()}
-        page_keys = state.pages | {page.path: page.key for page in pages}
-        rendered_state = state.rendered | {slug: (article_keys[slug], bodies[slug]) for slug in edited}
-        new_state = BuildState(manifest, files, rendered_state, page_keys)
-        return replace(built, result=result, state=new_state, site=site, graph=graph, keys=keys, rendered=bodies)
+        staged = write_site(
+            options, built.env, built.templates, pages, [], set(), stamp, _silent, patched.keys.previous
+        )
+        state = patched.state
+        manifest = replace(
+            state.manifest,
+            stamp=stamp,  # started_ns kept: it makes more files racy, never fewer
+            outputs=state.manifest.outputs | signatures_of(self.options.out, staged),
+        )
+        pages_state = state.pages | {page.path: page.key for page in pages}
+        seconds = time.perf_counter() - started
+        result = replace(built.result, seconds=seconds, written=len(staged), removed=0, changed=tuple(sorted(staged)))
+        return replace(patched, result=result, state=replace(state, manifest=manifest, pages=pages_state))
 
-    def _reworded(self, built: Built, path: str) -> tuple[FileRecord, Article, RenderedArticle] | None:
+    def _reworded(self, built: Built, path: str) -> Edit | None:
         """The article at `path` read and rendered again, if the edit kept everything that
         lists, counts or links it; else None."""
         old = built.state.files.get(path)
@@ -164,13 +147,58 @@ class Workspace:
         old_notes = len(built.rendered[article.slug].notes)
         if body.problems or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles
-        return FileRecord(digest(data), article, (), site.config.language), article, body
+        return Edit(path, FileRecord(digest(data), article, (), site.config.language), article, body)
 
     def _matcher_for(self, site: Site) -> object:
         """The name matcher of the site's entities, made once per full build."""
         if self._matcher is None or self._matcher[0] != id(site.entities):
             self._matcher = (id(site.entities), name_matcher(all_names(site)))
         return self._matcher[1]
+
+
+class Edit(NamedTuple):
+    """An article file reworded: read and rendered again."""
+
+    path: str
+    record: FileRecord
+    article: Article
+    body: RenderedArticle
+
+
+def _patched(built: Built, edits: list[Edit]) -> Built:
+    """The build with the reworded articles in place of the old ones: same order, same lists."""
+    rendered = built.rendered | {edit.article.slug: edit.body for edit in edits}
+    articles = list(built.site.articles)
+    position = {article.slug: index for index, article in enumerate(articles)}
+    for edit in edits:
+        articles[position[edit.article.slug]] = edit.article
+    site = replace(built.site, articles=tuple(articles))
+    graph = built.graph
+    for edit in edits:
+        graph = with_edited_article(graph, site, rendered, edit.article.slug)
+    new_keys = {edit.article.slug: article_key(edit.article, edit.record.digest, built.render_key) for edit in edits}
+    listings = {edit.article.slug: listing_key(edit.article, edit.body) for edit in edits}
+    keys = replace(
+        built.keys,
+        articles=built.keys.articles | new_keys,
+        listings=built.keys.listings | listings,
+        previous=built.state.pages,
+    )
+    state = built.state
+    inputs = {
+        edit.path: (signatures_of(Path(), [edit.path]).get(edit.path, (0, 0, 0)), edit.record.digest) for edit in edits
+    }
+    state = replace(
+        state,
+        manifest=replace(state.manifest, inputs=state.manifest.inputs | inputs),
+        files=state.files | {edit.path: edit.record for edit in edits},
+        rendered=state.rendered | {slug: (key, rendered[slug]) for slug, key in new_keys.items()},
+    )
+    return replace(built, state=state, site=site, rendered=rendered, graph=graph, keys=keys)
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def watched_path(path: str, roots: Iterable[Path]) -> str:

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import watchfiles
 
-from generator.build import BuildOptions, find_templates
+from generator.build import BuildOptions, check_options, find_templates
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
@@ -343,7 +343,6 @@ class Preview:
 
     def rebuild(self, changed: Iterable[str] | None = None) -> None:
         """Build; publish a reload with the changed files, or the failure."""
-        before = self.workspace.built.state.manifest.outputs if self.workspace.built else {}
         try:
             result = self.workspace.rebuild(changed)
         except (ContentError, UsageError) as exc:
@@ -355,11 +354,10 @@ class Preview:
             return
         assert self.workspace.built is not None
         self.base_path, self.language = result.base_path, self.workspace.built.site.config.language
-        after = self.workspace.built.state.manifest.outputs
-        changed_files = sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        changed_files = result.changed
         print(f"rebuilt in {result.seconds * 1000:.0f} ms: {len(changed_files)} file(s) changed", file=self.out)
         if changed_files:
-            self.reloader.reloaded(changed_files if len(changed_files) <= CSS_ONLY_LIMIT else None)
+            self.reloader.reloaded(list(changed_files) if len(changed_files) <= CSS_ONLY_LIMIT else None)
         else:
             self.reloader.fixed()
         self.workspace.settle()  # after the pages are told
@@ -383,6 +381,7 @@ class EditorFilter(watchfiles.DefaultFilter):
 
 def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: TextIO) -> int:
     """Build, serve, watch; until Ctrl-C."""
+    check_options(options, find_templates(options.templates))  # what no edit can mend: exit 2 now
     reloader = Reloader()
     preview = Preview(options, reloader, out)
     preview.rebuild()
