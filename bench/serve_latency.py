@@ -69,7 +69,8 @@ def drain(lines: Iterable[str]) -> None:
     for line in lines:
         if match := re.match(r"rebuilt in (\d+) ms", line):
             REBUILDS.append(float(match[1]))
-        print("   server:", line.rstrip(), flush=True)
+        elif line.strip() != "stopped":
+            print("  rassegna serve said:", line.rstrip(), flush=True)  # a warning, an error
 
 
 def start_server(content: Path, out: Path, jobs: int | None) -> tuple[subprocess.Popen[str], str]:

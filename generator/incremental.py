@@ -39,7 +39,7 @@ from generator.graph import with_edited_article
 from generator.load import load_article
 from generator.markdown import name_matcher, render_article
 from generator.model import Article, FileRecord, RenderedArticle, Site
-from generator.pages import plan_article_pages
+from generator.pages import plan_pages
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
@@ -61,10 +61,14 @@ class Workspace:
         Raises ContentError (the site is left as it was) or UsageError. The files of a failed
         rebuild count as changed until one succeeds."""
         self.pending = None if changed is None or self.pending is None else self.pending | set(changed)
-        quick = self._quick(self.built, self.pending) if self.built and self.pending else None
-        if quick is None:
-            self.settled = False
-        self.built = quick or build_in_memory(self.options, self.built)
+        try:
+            quick = self._quick(self.built, self.pending) if self.built and self.pending else None
+            if quick is None:
+                self.settled = False
+            self.built = quick or build_in_memory(self.options, self.built)
+        except OSError:
+            self.built = None  # the output or the cache changed under us: start afresh next time
+            raise
         self.pending = set()
         return self.built.result
 
@@ -96,10 +100,9 @@ class Workspace:
         patched = _patched(built, [edit for edit in edits if edit is not None])
         urls = Urls(patched.site.config.base_url)
         edited = {edit.article.slug: edit.article for edit in edits if edit is not None}
-        pages = plan_article_pages(
-            patched.site, patched.rendered, patched.graph, entity_notes(patched.site), urls, patched.keys, set(edited)
-        )
-        pages += annotation_pages(patched.site, patched.rendered, urls, patched.keys, built.annotations, edited)
+        site, rendered, graph, keys = patched.site, patched.rendered, patched.graph, patched.keys
+        pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, touched=set(edited))
+        pages += annotation_pages(site, rendered, urls, keys, built.annotations, edited)
         stamp = uuid.uuid4().hex
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
         staged = write_site(

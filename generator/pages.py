@@ -94,9 +94,14 @@ def plan_pages(
     entity_notes: Callable[[Entity], str],
     urls: Urls,
     keys: PageKeys,
+    touched: set[str] | None = None,
 ) -> list[Page]:
-    """Every page with its key; a page whose key equals `keys.previous` comes without a context."""
+    """Every page with its key; a page whose key equals `keys.previous` comes without a context.
+    With `touched`, only the pages that show these articles, after edits that kept their
+    date, tags and entities (so that every list, count and index is the same as before)."""
     plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
+    if touched is not None:
+        return plan.showing(touched)
     pages = [
         *plan.home(),
         *(plan.article(article) for article in site.articles),
@@ -109,33 +114,6 @@ def plan_pages(
         plan.not_found(),
     ]
     return pages + list(plan.sitemap([page.path for page in pages if page.path.endswith("/")]))
-
-
-def plan_article_pages(
-    site: Site,
-    rendered: Mapping[str, RenderedArticle],
-    graph: Graph,
-    entity_notes: Callable[[Entity], str],
-    urls: Urls,
-    keys: PageKeys,
-    slugs: set[str],
-) -> list[Page]:
-    """The pages that show the articles `slugs`, after edits that kept their date, tags and
-    entities (so every list, count and index is the same): their own pages, the lists they
-    are in, the articles that list them as related, and the feeds."""
-    plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
-    plan.touched = slugs
-    referrers = {slug for slug, related in graph.related_articles.items() if not slugs.isdisjoint(related)}
-    entity_ids = sorted({e for slug in slugs for e in site.article_entities[slug]})
-    tags = sorted({tag for slug in slugs for tag in graph.article_tags[slug]})
-    return [
-        *plan.home(),
-        *(plan.article(plan.by_slug[slug]) for slug in sorted(slugs | referrers)),
-        *(page for entity_id in entity_ids for page in plan.entity(site.entities[entity_id])),
-        *(plan.entity_feed(site.entities[entity_id]) for entity_id in entity_ids),
-        *(page for tag in tags for page in plan.tag(tag)),
-        plan.site_feed(),
-    ]
 
 
 def plain_files(urls: Urls) -> list[Page]:
@@ -163,6 +141,23 @@ class _Planner:
         self.language = site.config.language
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
         self.touched: set[str] | None = None  # plan only the list pages that show these articles
+
+    def showing(self, slugs: set[str]) -> list[Page]:
+        """The articles' own pages, the list pages they are on, the articles that list them as
+        related, and the feeds."""
+        self.touched = slugs
+        graph, site = self.graph, self.site
+        referrers = {slug for slug, related in graph.related_articles.items() if not slugs.isdisjoint(related)}
+        entity_ids = sorted({e for slug in slugs for e in site.article_entities[slug]})
+        tags = sorted({tag for slug in slugs for tag in graph.article_tags[slug]})
+        return [
+            *self.home(),
+            *(self.article(self.by_slug[slug]) for slug in sorted(slugs | referrers)),
+            *(page for entity_id in entity_ids for page in self.entity(site.entities[entity_id])),
+            *(self.entity_feed(site.entities[entity_id]) for entity_id in entity_ids),
+            *(page for tag in tags for page in self.tag(tag)),
+            self.site_feed(),
+        ]
 
     # -- pages ---------------------------------------------------------------------------
 

@@ -345,7 +345,7 @@ class Preview:
         """Build; publish a reload with the changed files, or the failure."""
         try:
             result = self.workspace.rebuild(changed)
-        except (ContentError, UsageError) as exc:
+        except (ContentError, UsageError, OSError) as exc:  # OSError: say, the cache deleted meanwhile
             messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
             for message in messages:
                 print(message, file=self.out)

@@ -207,3 +207,22 @@ def test_editors_saves_are_all_seen(tmp_path: Path) -> None:
     )
     assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
     assert "failed" not in log.getvalue()
+
+
+def test_the_site_and_cache_deleted_under_the_server(tmp_path: Path) -> None:
+    """Someone runs `rm -r site .rassegna-cache` while serving: the next save builds it all
+    again, at worst after one rebuild that reports the error."""
+    content = make_archive(tmp_path, random.Random(5))
+    log = io.StringIO()
+    reloader = Reloader()
+    options = BuildOptions(content=content, out=tmp_path / "site", templates=tmp_path / "templates", jobs=1)
+    preview = Preview(options, reloader, log)
+    preview.rebuild()
+    shutil.rmtree(tmp_path / "site")
+    shutil.rmtree(tmp_path / ".rassegna-cache")
+    article = content / "articles" / "articolo-2.md"
+    for n in range(2):
+        article.write_text(article.read_text() + f"\nDopo la cancellazione {n}.\n")
+        preview.rebuild({str(article)})
+    assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
+    assert "Traceback" not in log.getvalue()
