@@ -145,8 +145,10 @@ def run_build(args: argparse.Namespace) -> int:
         f"built {result.pages} pages ({result.articles} articles, {result.entities} entities) "
         f"in {result.seconds:.2f} s into {args.out}"
     )
-    if result.base_path == "/":
-        print(f"preview: python3 -m http.server --directory {args.out} 8000, then open http://127.0.0.1:8000/")
+    given = (("content", args.content, "content"), ("out", args.out, "site"), ("base-url", args.base_url, "None"))
+    flags = "".join(f" --{name} {value}" for name, value, default in given if str(value) != default)
+    url = f"http://127.0.0.1:8000{result.base_path}"
+    print(f"preview: rassegna serve{flags} (rebuilds on every save), then open {url}")
     return 0
 
 
