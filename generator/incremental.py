@@ -54,7 +54,7 @@ class Workspace:
         self.built: Built | None = None
         self.pending: set[str] | None = None  # changed since the last good build; None: unknown
         self.settled = False  # see settle()
-        self._matcher: tuple[int, object] | None = None  # (id of the entities it is for, matcher)
+        self._matcher: tuple[object, object] | None = None  # (the entities it is for, matcher)
 
     def rebuild(self, changed: Iterable[str] | None = None) -> BuildResult:
         """Bring the site up to date; `changed`: the files the watcher saw change, if known.
@@ -154,8 +154,8 @@ class Workspace:
 
     def _matcher_for(self, site: Site) -> object:
         """The name matcher of the site's entities, made once per full build."""
-        if self._matcher is None or self._matcher[0] != id(site.entities):
-            self._matcher = (id(site.entities), name_matcher(all_names(site)))
+        if self._matcher is None or self._matcher[0] is not site.entities:
+            self._matcher = (site.entities, name_matcher(all_names(site)))
         return self._matcher[1]
 
 
