@@ -69,7 +69,7 @@ def drain(lines: Iterable[str]) -> None:
     for line in lines:
         if match := re.match(r"rebuilt in (\d+) ms", line):
             REBUILDS.append(float(match[1]))
-        elif line.strip() != "stopped":
+        elif line.strip() != "stopped" and not re.match(r"[\w ]+: \d+/\d+$", line):  # not progress
             print("  rassegna serve said:", line.rstrip(), flush=True)  # a warning, an error
 
 

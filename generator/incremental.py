@@ -23,6 +23,7 @@ from generator.build import (
     BuildOptions,
     BuildResult,
     Built,
+    Progress,
     all_names,
     article_key,
     build_in_memory,
@@ -56,7 +57,7 @@ class Workspace:
         self.settled = False  # see settle()
         self._matcher: tuple[object, object] | None = None  # (the entities it is for, matcher)
 
-    def rebuild(self, changed: Iterable[str] | None = None) -> BuildResult:
+    def rebuild(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> BuildResult:
         """Bring the site up to date; `changed`: the files the watcher saw change, if known.
         Raises ContentError (the site is left as it was) or UsageError. The files of a failed
         rebuild count as changed until one succeeds."""
@@ -65,7 +66,7 @@ class Workspace:
             quick = self._quick(self.built, self.pending) if self.built and self.pending else None
             if quick is None:
                 self.settled = False
-            self.built = quick or build_in_memory(self.options, self.built)
+            self.built = quick or build_in_memory(self.options, self.built, progress)
         except OSError:
             self.built = None  # the output or the cache changed under us: start afresh next time
             raise

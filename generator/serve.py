@@ -33,6 +33,7 @@ from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
 from generator.i18n import translate
 from generator.incremental import Workspace, watched_path
+from generator.progress import ProgressReporter
 from generator.urls import Urls
 
 EVENTS_PATH = "/__rassegna__/events"
@@ -344,7 +345,8 @@ class Preview:
     def rebuild(self, changed: Iterable[str] | None = None) -> None:
         """Build; publish a reload with the changed files, or the failure."""
         try:
-            result = self.workspace.rebuild(changed)
+            with ProgressReporter(self.out) as progress:  # shown when a full build takes a while
+                result = self.workspace.rebuild(changed, progress)
         except (ContentError, UsageError, OSError) as exc:  # OSError: say, the cache deleted meanwhile
             messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
             for message in messages:
