@@ -128,23 +128,19 @@ class Workspace:
         if old is None or not isinstance(old.item, Article) or old.problems:
             return None
         before = old.item
-        if before.slug not in site.article_entities or any(
-            d.path == str(before.path) for d in built.result.diagnostics
-        ):
-            return None
+        in_site = built.keys.articles.get(before.slug) == article_key(before, old.digest, built.render_key)
+        if not in_site or any(d.path == str(before.path) for d in built.result.diagnostics):
+            return None  # a draft, or an article with warnings: a full build says what they become
         try:
             data = Path(path).read_bytes()
         except OSError:
             return None
         diagnostics = Diagnostics()
         article = load_article(Path(path), data, site.config.language, diagnostics)
-        if article is None or diagnostics.items or article.draft and not self.options.drafts:
+        if article is None or diagnostics.items or _placement(article) != _placement(before):
             return None
-        same = (article.slug, article.moment, article.tags) == (before.slug, before.moment, before.tags)
-        if not same or resolve_known(site, article) != (
-            site.article_entities[article.slug],
-            site.article_about[article.slug],
-        ):
+        known = resolve_known(site, article)
+        if known != (site.article_entities[article.slug], site.article_about[article.slug]):
             return None
         linker = linker_for(site, article.slug, self._matcher_for(site))
         body = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
@@ -199,6 +195,12 @@ def _patched(built: Built, edits: list[Edit]) -> Built:
         rendered=state.rendered | {slug: (key, rendered[slug]) for slug, key in new_keys.items()},
     )
     return replace(built, state=state, site=site, rendered=rendered, graph=graph, keys=keys)
+
+
+def _placement(article: Article) -> tuple[object, ...]:
+    """What places an article in the site's lists and indexes; the date as written, not only
+    the instant, since pages show the day it names."""
+    return article.slug, article.date.isoformat(), article.tags, article.draft
 
 
 def _silent(stage: str, done: int, total: int) -> None:

@@ -226,3 +226,22 @@ def test_the_site_and_cache_deleted_under_the_server(tmp_path: Path) -> None:
         preview.rebuild({str(article)})
     assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
     assert "Traceback" not in log.getvalue()
+
+
+def test_edits_the_quick_path_must_leave_to_a_full_build(tmp_path: Path) -> None:
+    """The same instant on another day (the sitemap shows the day), and a draft published
+    over a published article's slug (a clean build refuses it)."""
+    content = make_archive(tmp_path, random.Random(1))
+    workspace = Workspace(BuildOptions(content=content, out=tmp_path / "site", templates=tmp_path / "templates"))
+    draft = content / "articles" / "bozza.md"
+    original = (content / "articles" / "articolo-3.md").read_text()
+    draft.write_text(original.replace("title: ", "slug: articolo-3\ndraft: true\ntitle: Bozza segreta ", 1))
+    workspace.rebuild()
+    article = content / "articles" / "articolo-0.md"
+    article.write_text(article.read_text().replace("date: 2024-03-01", "date: 2024-02-29T23:00:00-01:00"))
+    workspace.rebuild({str(article)})
+    assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
+    draft.write_text(draft.read_text().replace("draft: true\n", ""))
+    with pytest.raises(ContentError):
+        workspace.rebuild({str(draft)})
+    assert "Bozza segreta" not in (tmp_path / "site" / "articles" / "articolo-3" / "index.html").read_text()
