@@ -43,7 +43,7 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, site_files
+from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, remove_site, site_files
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -256,6 +256,18 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
     state = BuildState(manifest, content.files, bodies, keyed)
     return Built(result, state, site, rendered, graph, keys, render_key, env, templates, annotations)
+
+
+def clean(out: Path) -> list[Path]:
+    """Remove the site rassegna built in `out` and its build cache; what was removed."""
+    removed = [out] if remove_site(out) else []
+    store = cache_dir(out)
+    if store.is_dir():
+        shutil.rmtree(store)
+        removed.append(store)
+        with contextlib.suppress(OSError):
+            store.parent.rmdir()  # .rassegna-cache/, when it held only this site's cache
+    return removed
 
 
 def check_options(options: BuildOptions, templates: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from generator import __version__
-from generator.build import BuildOptions, build
+from generator.build import BuildOptions, build, clean
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
@@ -65,6 +65,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="build everything afresh, without reading or writing the build cache (.rassegna-cache/)",
     )
     build_parser.set_defaults(run=run_build)
+    clean_parser = commands.add_parser(
+        "clean",
+        help="remove the built site and its build cache",
+        description="Remove --out, only if rassegna built it (it holds a .rassegna marker), and its build cache.",
+    )
+    clean_parser.add_argument(
+        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
+    )
+    clean_parser.set_defaults(run=run_clean)
     serve_parser = commands.add_parser(
         "serve",
         help="build, serve the site and rebuild it on every save",
@@ -122,6 +131,15 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs, args.cache
     )
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    removed = clean(args.out)
+    for path in removed:
+        print(f"removed {path}")
+    if not removed:
+        print(f"nothing to remove: {args.out} does not exist")
+    return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:

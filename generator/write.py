@@ -35,6 +35,23 @@ def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
         )
 
 
+def remove_site(out: Path) -> bool:
+    """Remove a site that rassegna built (and any staging folder a killed build left beside
+    it); False if there was none. A directory without the marker is refused, never removed."""
+    staging = list(out.parent.glob(f".{out.name}.rassegna-new-*")) if out.parent.is_dir() else []
+    for folder in staging:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not out.exists() and not out.is_symlink():
+        return False
+    if out.is_symlink() or not out.is_dir() or not (out / MARKER).is_file():
+        raise UsageError(
+            f"{out} was not built by rassegna (no {MARKER} file in it, or not a plain directory): "
+            "it is left as it is; remove it yourself if you mean to"
+        )
+    shutil.rmtree(out)
+    return True
+
+
 def read_stamp(out: Path) -> str | None:
     """The build stamp in the site's marker: which cached build state describes this site."""
     try:

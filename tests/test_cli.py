@@ -60,3 +60,31 @@ def test_quick_builds_show_no_progress() -> None:
     with ProgressReporter(stream) as report:
         report("render", 10, 10)
     assert stream.getvalue() == ""
+
+
+def test_clean_removes_only_what_rassegna_built(tmp_path: Path) -> None:
+    """`rassegna clean` removes the site and its build cache; a directory without the marker,
+    or a symlink, is refused and left whole."""
+    out = tmp_path / "site"
+    assert rassegna("build", "--content", str(REPO / "content"), "--out", str(out)).returncode == 0
+    cache = tmp_path / ".rassegna-cache" / "site"
+    assert (out / "index.html").is_file() and cache.is_dir()
+    cleaned = rassegna("clean", "--out", str(out))
+    assert cleaned.returncode == 0
+    assert cleaned.stdout.splitlines() == [f"removed {out}", f"removed {cache}"]
+    assert not out.exists() and not (tmp_path / ".rassegna-cache").exists()
+    assert rassegna("clean", "--out", str(out)).stdout.startswith("nothing to remove")
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me\n")
+    refused = rassegna("clean", "--out", str(mine))
+    assert refused.returncode == 2
+    assert f"{mine} was not built by rassegna" in refused.stderr
+    assert (mine / "notes.txt").read_text() == "keep me\n"
+
+    assert rassegna("build", "--content", str(REPO / "content"), "--out", str(out)).returncode == 0
+    link = tmp_path / "link"
+    link.symlink_to(out)
+    assert rassegna("clean", "--out", str(link)).returncode == 2
+    assert (out / "index.html").is_file()
