@@ -14,6 +14,7 @@ from generator.build import BuildOptions, build, clean
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
+from generator.scaffold import new_article, new_entity
 
 
 def run() -> NoReturn:
@@ -65,6 +66,19 @@ def make_parser() -> argparse.ArgumentParser:
         help="build everything afresh, without reading or writing the build cache (.rassegna-cache/)",
     )
     build_parser.set_defaults(run=run_build)
+    new_parser = commands.add_parser(
+        "new",
+        help="write a new article or entity file",
+        description="Write content/articles/<slug>.md or content/entities/<slug>.md with valid front matter "
+        "(the slug from the title or name, today's date, the site's language); never over an existing file.",
+    )
+    new_parser.add_argument("kind", choices=("article", "entity"), help="what to write")
+    new_parser.add_argument("title", help="the article's title, or the entity's name")
+    new_parser.add_argument("--type", dest="entity_type", default="topic", help="the entity's type (default: topic)")
+    new_parser.add_argument(
+        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
+    )
+    new_parser.set_defaults(run=run_new)
     clean_parser = commands.add_parser(
         "clean",
         help="remove the built site and its build cache",
@@ -131,6 +145,15 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs, args.cache
     )
+
+
+def run_new(args: argparse.Namespace) -> int:
+    if args.kind == "article":
+        path = new_article(args.content, args.title)
+    else:
+        path = new_entity(args.content, args.title, args.entity_type)
+    print(f"created {path}")
+    return 0
 
 
 def run_clean(args: argparse.Namespace) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +90,30 @@ def test_clean_removes_only_what_rassegna_built(tmp_path: Path) -> None:
     link.symlink_to(out)
     assert rassegna("clean", "--out", str(link)).returncode == 2
     assert (out / "index.html").is_file()
+
+
+def test_new_writes_valid_files_and_never_overwrites(tmp_path: Path) -> None:
+    """`rassegna new`: a slug from the title, today's date, the site's language, front matter
+    the build accepts whatever the title holds; a second time, a usage error."""
+    content = tmp_path / "content"
+    shutil.copytree(REPO / "content", content)
+    title = 'Perché l\'IA: "generale" # e: altro?'
+    made = rassegna("new", "article", title, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    article = content / "articles" / "perche-l-ia-generale-e-altro.md"
+    assert made.stdout.strip() == f"created {Path('content/articles/perche-l-ia-generale-e-altro.md')}"
+    text = article.read_text(encoding="utf-8")
+    assert f"date: {dt.date.today().isoformat()}" in text and "lang: it" in text
+    entity = rassegna("new", "entity", "Mistral AI", "--type", "organization", cwd=tmp_path)
+    assert entity.returncode == 0 and (content / "entities" / "mistral-ai.md").is_file()
+    built = rassegna("build", "--strict", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    page = (tmp_path / "site" / "articles" / "perche-l-ia-generale-e-altro" / "index.html").read_text()
+    assert "Perché l&#39;IA: &#34;generale&#34; # e: altro?" in page
+    assert (tmp_path / "site" / "entities" / "mistral-ai" / "index.html").is_file()
+
+    again = rassegna("new", "article", title, cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert article.read_text(encoding="utf-8") == text
+    assert rassegna("new", "entity", "X", "--type", "animal", cwd=tmp_path).returncode == 2
+    assert rassegna("new", "article", "  ", cwd=tmp_path).returncode == 2
