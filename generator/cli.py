@@ -75,18 +75,14 @@ def make_parser() -> argparse.ArgumentParser:
     new_parser.add_argument("kind", choices=("article", "entity"), help="what to write")
     new_parser.add_argument("title", help="the article's title, or the entity's name")
     new_parser.add_argument("--type", dest="entity_type", default="topic", help="the entity's type (default: topic)")
-    new_parser.add_argument(
-        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
-    )
+    add_content_option(new_parser)
     new_parser.set_defaults(run=run_new)
     clean_parser = commands.add_parser(
         "clean",
         help="remove the built site and its build cache",
         description="Remove --out, only if rassegna built it (it holds a .rassegna marker), and its build cache.",
     )
-    clean_parser.add_argument(
-        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
-    )
+    add_out_option(clean_parser)
     clean_parser.set_defaults(run=run_clean)
     serve_parser = commands.add_parser(
         "serve",
@@ -102,14 +98,22 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_site_options(parser: argparse.ArgumentParser) -> None:
-    """What to build, and where: the options build and serve share."""
+def add_content_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
     )
+
+
+def add_out_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
     )
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """What to build, and where: the options build and serve share."""
+    add_content_option(parser)
+    add_out_option(parser)
     parser.add_argument(
         "--templates",
         type=Path,
