@@ -148,13 +148,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     rendered nor written."""
     started = time.perf_counter()
     with without_cycle_collection():
-        templates = find_templates(options.templates)
-        check_options(options, templates)
-        previous = remembered(options, templates)
+        templates, previous = _remembered(options)
         if previous.unchanged and previous.manifest is not None:
             return repeated(previous.manifest, time.perf_counter() - started)
-        if previous.manifest is not None and previous.store is not None:
-            previous.state = load_state(previous.store, previous.manifest)
         built = _build(options, templates, previous, progress)
         if previous.store is not None:
             save_state(previous.store, built.state)
@@ -166,15 +162,18 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
     without saving the cache: what the watch server runs when an edit needs more than a page."""
     started = time.perf_counter()
     with without_cycle_collection():
-        templates = find_templates(options.templates)
-        check_options(options, templates)
-        previous = remembered(options, templates, last)
+        templates, previous = _remembered(options, last)
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
-        if last is None and previous.manifest is not None and previous.store is not None:
-            previous.state = load_state(previous.store, previous.manifest)
         return _build(options, templates, previous, progress)
+
+
+def _remembered(options: BuildOptions, last: Built | None = None) -> tuple[Path, Previous]:
+    """The templates, after checking the options; and what the last build knows."""
+    templates = find_templates(options.templates)
+    check_options(options, templates)
+    return templates, remembered(options, templates, last)
 
 
 def repeated(manifest: Manifest, seconds: float) -> BuildResult:
@@ -200,6 +199,8 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     report = progress or (lambda stage, done, total: None)
     started, started_ns = time.perf_counter(), time.time_ns()
     diagnostics = Diagnostics()
+    if previous.state is None and previous.manifest is not None and previous.store is not None:
+        previous.state = load_state(previous.store, previous.manifest)  # not kept in memory: from disk
     compiled = compiled_templates(previous.store) if previous.store is not None else None
     diagnostics.items.extend(check_templates(templates, compiled))
     state = previous.state
