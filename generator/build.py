@@ -224,7 +224,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     urls = Urls(site.config.base_url)
     graph = build_graph(site, rendered)
     pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
-    pages += [with_key(page, keys) for page in plain_files(urls)]
+    pages += [with_key(page, keys) for page in plain_files(urls, site.config.cname)]
     annotations = annotation_layout(site, rendered, urls)
     pages += annotation_pages(site, rendered, urls, keys, annotations)
     copies = files_to_copy(site, templates, inputs)
@@ -236,7 +236,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
     env = make_environment(templates, site.config, compiled)
-    staged = write_site(options, env, templates, pages, copies, stale, stamp, report, keys.previous)
+    staged = write_site(options, env, templates, pages, copies, stale, stamp, report, keys.previous, urls.base_url)
     result = BuildResult(
         pages=sum(1 for page in pages if page.path.endswith("/")),
         articles=len(site.articles),
@@ -349,11 +349,12 @@ def write_site(
     stamp: str,
     report: Progress,
     previous: dict[str, str],
+    base_url: str,
 ) -> list[str]:
     """Render the pages that changed, stage the files whose bytes changed, move them in; the
     files written."""
     todo = [page for page in pages if not page.unchanged]
-    with SiteWriter(options.out) as writer:
+    with SiteWriter(options.out, base_url) as writer:
         parallel.shared.update(env=env, templates=templates, pages=todo, writer=writer)
         results = map_in_chunks(_write_pages, range(len(todo)), options.jobs, lambda d, t: report("write", d, t))
         problems = [problem for problem in results if isinstance(problem, Diagnostic)]

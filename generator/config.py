@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         base_url=normalize_base_url(reader.text("base_url", default=DEFAULTS.base_url)),
         autolink=reader.text("autolink", default=DEFAULTS.autolink),
         per_page=_per_page(data.get("per_page", DEFAULTS.per_page), reader, diagnostics, path),
+        cname=reader.text("cname", default=DEFAULTS.cname).strip().lower(),
     )
     _check(config, reader, diagnostics, path)
     if base_url is not None:
@@ -86,3 +88,21 @@ def _check(config: SiteConfig, reader: Fields, diagnostics: Diagnostics, path: P
     problem = base_url_problem(config.base_url)
     if problem:
         diagnostics.error(path, reader.line("base_url"), problem)
+    if config.cname and not _HOST_RE.fullmatch(config.cname):
+        diagnostics.error(
+            path,
+            reader.line("cname"),
+            f"'cname' must be a bare domain such as archivio.example.org (no https://, no path), not '{config.cname}'",
+        )
+    host = urlsplit(config.base_url).hostname
+    if config.cname and host and host != config.cname:
+        diagnostics.warning(
+            path,
+            reader.line("base_url"),
+            f"base_url is on {host} but cname is {config.cname}: links and feeds would point at the wrong host; "
+            f"set base_url to https://{config.cname}/",
+        )
+
+
+# A host name: dot-separated labels of letters, digits and inner hyphens.
+_HOST_RE = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")

@@ -107,7 +107,7 @@ class Workspace:
         stamp = uuid.uuid4().hex
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
         staged = write_site(
-            options, built.env, built.templates, pages, [], set(), stamp, _silent, patched.keys.previous
+            options, built.env, built.templates, pages, [], set(), stamp, _silent, patched.keys.previous, urls.base_url
         )
         state = patched.state
         manifest = replace(

@@ -23,6 +23,7 @@ class SiteConfig:
     base_url: str = "/"
     autolink: str = "first"
     per_page: int = 50
+    cname: str = ""  # a custom domain: written to the site's CNAME file
 
 
 @dataclass(frozen=True)

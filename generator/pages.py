@@ -116,13 +116,14 @@ def plan_pages(
     return pages + list(plan.sitemap([page.path for page in pages if page.path.endswith("/")]))
 
 
-def plain_files(urls: Urls) -> list[Page]:
-    """Files that are bytes, not templates."""
+def plain_files(urls: Urls, cname: str = "") -> list[Page]:
+    """Files that are bytes, not templates; CNAME names a custom domain to GitHub Pages."""
     lines = ["User-agent: *", "Allow: /"]
     sitemap = urls.absolute(paths.SITEMAP)
     if sitemap:
         lines.append(f"Sitemap: {sitemap}")
-    return [Page(".nojekyll", None), Page("robots.txt", None, data=("\n".join(lines) + "\n").encode())]
+    files = [Page(".nojekyll", None), Page("robots.txt", None, data=("\n".join(lines) + "\n").encode())]
+    return files + ([Page("CNAME", None, data=f"{cname}\n".encode())] if cname else [])
 
 
 class _Planner:

@@ -54,12 +54,21 @@ def remove_site(out: Path) -> bool:
 
 def read_stamp(out: Path) -> str | None:
     """The build stamp in the site's marker: which cached build state describes this site."""
+    return _marker_field(out, "build")
+
+
+def read_base_url(out: Path) -> str | None:
+    """The base URL the site was built for, as its marker records it."""
+    return _marker_field(out, "base_url")
+
+
+def _marker_field(out: Path, name: str) -> str | None:
     try:
         lines = (out / MARKER).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    stamps = [line.removeprefix("build ") for line in lines if line.startswith("build ")]
-    return stamps[-1] if stamps else None
+    values = [line.removeprefix(f"{name} ") for line in lines if line.startswith(f"{name} ")]
+    return values[-1] if values else None
 
 
 def site_files(out: Path) -> dict[str, Signature]:
@@ -74,8 +83,9 @@ class SiteWriter:
     moves them in and removes the files no page makes any more. Until `commit`, the site is
     untouched: a failed build leaves it as it was, and an unchanged file keeps its mtime."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, base_url: str = "/") -> None:
         self.out = out
+        self.base_url = base_url  # recorded in the marker, for `rassegna check --site`
         self.temp = out.parent / f".{out.name}.rassegna-new-{os.getpid()}"
         self.folders: set[Path] = set()  # made in temp by this process: one mkdir each
 
@@ -132,9 +142,8 @@ class SiteWriter:
         temp.write_bytes(self._marker(stamp))
         os.replace(temp, self.out / MARKER)
 
-    @staticmethod
-    def _marker(stamp: str | None) -> bytes:
-        return (MARKER_TEXT + (f"build {stamp}\n" if stamp else "")).encode()
+    def _marker(self, stamp: str | None) -> bytes:
+        return (MARKER_TEXT + f"base_url {self.base_url}\n" + (f"build {stamp}\n" if stamp else "")).encode()
 
 
 def _relative(path: str) -> PurePosixPath:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.linkcheck import check_links
+from generator.sitecheck import check_links
 from tests.conftest import CORPORA, build_project
 
 ARCHIVES = sorted(path.parent for path in CORPORA.glob("*/content/site.yml")) if CORPORA.is_dir() else []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.linkcheck import check_links
+from generator.sitecheck import check_links
 from tests.conftest import REPO, build_project, write_tree
 
 ATOM = "{http://www.w3.org/2005/Atom}"
