@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from typing import NoReturn
 
 from generator import __version__
 from generator.build import BuildOptions, build, clean
+from generator.check import CheckOptions, CheckResult, check
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
@@ -77,6 +79,32 @@ def make_parser() -> argparse.ArgumentParser:
     new_parser.add_argument("--type", dest="entity_type", default="topic", help="the entity's type (default: topic)")
     add_content_option(new_parser)
     new_parser.set_defaults(run=run_new)
+    check_parser = commands.add_parser(
+        "check",
+        help="report every problem in the content and, with --site, in the built site",
+        description="Report what a build would (front matter, references, annotations), what an editor "
+        "should look at (stub entities, entities no article mentions, names shared by two entities, "
+        "articles with no entities, known names left unlinked) and, with --site, what would break the "
+        "published site (links, #fragments, images without alt, paths that differ only in case, "
+        "GitHub Pages' size limits). Nothing is written. Exit 1 on errors.",
+    )
+    check_parser.add_argument(
+        "--content", type=Path, default=None, metavar="DIR", help="content directory (default: content)"
+    )
+    check_parser.add_argument("--site", type=Path, default=None, metavar="DIR", help="a built site to check too")
+    check_parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="where the site is hosted (default: what its build recorded, else site.yml's)",
+    )
+    check_parser.add_argument("--templates", type=Path, default=None, metavar="DIR", help="templates directory")
+    check_parser.add_argument("--drafts", action="store_true", help="check articles marked 'draft: true' too")
+    check_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check_parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text lines, or one JSON document for tools"
+    )
+    check_parser.set_defaults(run=run_check)
     clean_parser = commands.add_parser(
         "clean",
         help="remove the built site and its build cache",
@@ -158,6 +186,42 @@ def run_new(args: argparse.Namespace) -> int:
         path = new_entity(args.content, args.title, args.entity_type)
     print(f"created {path}")
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    content = args.content
+    if content is None and not (args.site is not None and not Path("content").is_dir()):
+        content = Path("content")  # the site alone only when there is no content here to check
+    result = check(CheckOptions(content, args.site, args.base_url, args.templates, args.drafts, args.strict))
+    if args.format == "json":
+        print(json.dumps(check_document(result), ensure_ascii=False, indent=2))
+    else:
+        for diagnostic in result.diagnostics:
+            print(diagnostic)
+        print(check_summary(result))
+    return 1 if result.failed else 0
+
+
+def check_summary(result: CheckResult) -> str:
+    errors = sum(1 for d in result.diagnostics if d.level == "error")
+    warnings = len(result.diagnostics) - errors
+    checked = [f"{result.articles} articles, {result.entities} entities"] if result.articles or result.entities else []
+    checked += [f"{result.site_files} site files"] if result.site_files else []
+    found = f"{errors} error(s), {warnings} warning(s)" if result.diagnostics else "no problems"
+    return f"check: {found} in {'; '.join(checked) or 'nothing'}"
+
+
+def check_document(result: CheckResult) -> dict[str, object]:
+    problems = [{"path": d.path, "line": d.line, "level": d.level, "message": d.message} for d in result.diagnostics]
+    errors = sum(1 for d in result.diagnostics if d.level == "error")
+    summary = {
+        "errors": errors,
+        "warnings": len(problems) - errors,
+        "articles": result.articles,
+        "entities": result.entities,
+        "site_files": result.site_files,
+    }
+    return {"summary": summary, "problems": problems}
 
 
 def run_clean(args: argparse.Namespace) -> int:

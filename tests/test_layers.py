@@ -17,10 +17,10 @@ STAGES = {
     "pages",
     "templates",
     "write",
-    "linkcheck",
+    "sitecheck",
     "export",
 }
-ORCHESTRATION = ["build", "incremental", "scaffold", "progress", "serve", "cli"]  # each may import those before it
+ORCHESTRATION = ["build", "check", "incremental", "scaffold", "progress", "serve", "cli"]  # each may import those before it
 # config is read by load: the one stage-to-stage edge, because site.yml is part of loading
 ALLOWED_EXTRA = {("load", "config")}
 

@@ -26,25 +26,14 @@ from generator.text import fingerprint, slugify
 # (nor a hard break): its paragraph is the escaped text, whatever the parser's rules.
 _PLAIN_LINE = re.compile(r"[ ]{0,3}[^\W\d_][^\n\\`*_\[\]<>&!|~:#=+{}$]*?[ \t]?")
 
-__all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "render_notes"]
+__all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "render_notes", "unlinked_names"]
 
 
 def render_article(
     body: str, linker: Linker, notes: tuple[Annotation, ...] = (), language: str = "en", lang: str | None = None
 ) -> RenderedArticle:
     """Render a body; `language` is the UI's (labels), `lang` the article's."""
-    env: dict[str, Any] = {
-        "linker": linker,
-        "language": language,
-        "article_lang": lang or language,
-        "annotations": notes,
-        "render_note": lambda text: render_notes(text, linker, language),
-        "mentions": [],
-        "notes": [],
-        "problems": [],
-        "first_paragraph": None,
-        "headings": [],
-    }
+    env = _article_env(linker, notes, language, lang)
     html = parser().render(body, env)
     found = tuple(env["mentions"])
     return RenderedArticle(
@@ -56,6 +45,39 @@ def render_article(
         notes=tuple(env["notes"]),
         problems=tuple(env["problems"]),
     )
+
+
+def unlinked_names(body: str, linker: Linker, names: dict[str, str]) -> list[tuple[int, str]]:
+    """The `names` (any entity's names and aliases) that stand in a body's text outside every
+    link, after autolinking: (line in the body, name), in order of appearance."""
+    tokens = parser().parse(body, _article_env(linker, (), "en", None))
+    matcher, found = name_matcher(tuple(sorted(names))), []
+    for block in tokens:
+        if block.type != "inline" or not block.children or block.map is None:
+            continue
+        depth = 0
+        for token in block.children:
+            depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type == "text" and not depth:
+                for _, _, name in mentions.find_names(token.content, matcher, names):
+                    line = block.content[: max(block.content.find(name), 0)].count("\n")
+                    found.append((block.map[0] + line, name))
+    return found
+
+
+def _article_env(linker: Linker, notes: tuple[Annotation, ...], language: str, lang: str | None) -> dict[str, Any]:
+    return {
+        "linker": linker,
+        "language": language,
+        "article_lang": lang or language,
+        "annotations": notes,
+        "render_note": lambda text: render_notes(text, linker, language),
+        "mentions": [],
+        "notes": [],
+        "problems": [],
+        "first_paragraph": None,
+        "headings": [],
+    }
 
 
 def render_notes(text: str, linker: Linker, language: str = "en") -> str:

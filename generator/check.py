@@ -1,0 +1,179 @@
+"""`rassegna check`: every problem a build would report, what an editor should look at, and
+what would break the published site; nothing is written."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.build import all_names, find_templates, linker_for, render_articles
+from generator.config import base_url_problem, normalize_base_url
+from generator.errors import Diagnostic, Diagnostics, UsageError
+from generator.frontmatter import FrontMatterError, split_document
+from generator.load import load_content
+from generator.markdown import unlinked_names
+from generator.model import Entity, RenderedArticle, Site
+from generator.resolve import resolve
+from generator.sitecheck import check_site
+from generator.templates import check_templates
+from generator.text import name_key
+from generator.urls import Urls
+from generator.write import read_base_url
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    content: Path | None = Path("content")  # None: the site only
+    site: Path | None = None  # a built site to check as well
+    base_url: str | None = None  # the site's; default: what its build recorded
+    templates: Path | None = None
+    drafts: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    articles: int = 0
+    entities: int = 0
+    site_files: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return any(d.level == "error" for d in self.diagnostics)
+
+
+def check(options: CheckOptions) -> CheckResult:
+    """Check the content and, with `site`, the built site; raise UsageError for bad options."""
+    _check_options(options)
+    diagnostics = Diagnostics()
+    articles = entities = files = 0
+    if options.content is not None:
+        site = check_content(options.content, options.templates, options.base_url, options.drafts, diagnostics)
+        articles, entities = (len(site.articles), len(site.entities)) if site else (0, 0)
+    if options.site is not None:
+        base_url = normalize_base_url(options.base_url or read_base_url(options.site) or "/")
+        files = check_site(options.site, Urls(base_url).base_path, diagnostics)
+    if options.strict:
+        diagnostics.apply_strict()
+    return CheckResult(diagnostics.sorted(), articles, entities, files)
+
+
+def _check_options(options: CheckOptions) -> None:
+    if options.content is not None and not options.content.is_dir():
+        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
+    if options.site is not None and not options.site.is_dir():
+        raise UsageError(f"site directory '{options.site}' not found; build it first, or pass --site DIR")
+    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
+        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
+
+
+def check_content(
+    content: Path, templates: Path | None, base_url: str | None, drafts: bool, diagnostics: Diagnostics
+) -> Site | None:
+    """The build's own checks (templates, front matter, references, annotations), then the
+    editorial ones; None if the content cannot be resolved at all."""
+    diagnostics.items.extend(check_templates(find_templates(templates), None))
+    loaded = load_content(content, diagnostics, base_url, drafts)
+    site = resolve(loaded, diagnostics)
+    rendered = render_articles(site, diagnostics)
+    review(site, rendered, diagnostics)
+    return site
+
+
+def review(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics) -> None:
+    """What a build accepts but an editor should look at."""
+    _entities_no_article_mentions(site, diagnostics)
+    _names_shared_by_entities(site, diagnostics)
+    _articles_without_entities(site, diagnostics)
+    _names_left_unlinked(site, rendered, diagnostics)
+
+
+def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
+    mentioned = {entity_id for ids in site.article_entities.values() for entity_id in ids}
+    for entity in site.entities.values():
+        if entity.path is not None and entity.id not in mentioned:
+            diagnostics.warning(
+                entity.path,
+                1,
+                f"no article mentions {entity.name}: its page lists no articles; "
+                f"mention it in an article, or delete the file",
+            )
+
+
+def _names_shared_by_entities(site: Site, diagnostics: Diagnostics) -> None:
+    """A name or alias of two entities: every reference to it finds one of them, the same one."""
+    owners: dict[str, list[Entity]] = defaultdict(list)
+    for entity in site.entities.values():
+        if entity.path is not None:
+            for key in dict.fromkeys(name_key(text) for text in (entity.id, entity.name, *entity.aliases)):
+                owners[key].append(entity)
+    for key, entities in owners.items():
+        winner = site.entities[site.lookup[key]]
+        for entity in entities:
+            if entity is winner or entity.path is None:
+                continue
+            text, line = _name_line(entity, key)
+            diagnostics.warning(
+                entity.path,
+                line,
+                f"'{text}' is also a name of {winner.name} ({winner.path}): [[{text}]] and '{text}' in "
+                f"'entities' always mean that one, never {entity.name}; keep it in one of the two files",
+            )
+
+
+def _name_line(entity: Entity, key: str) -> tuple[str, int]:
+    """The entity's name or alias with this key, as written, and its line in the entity's file."""
+    assert entity.path is not None
+    try:
+        document = split_document(entity.path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, FrontMatterError):
+        document = None
+    if name_key(entity.name) == key:
+        return entity.name, document.lines.get("name", 1) if document else 1
+    for index, alias in enumerate(entity.aliases):
+        if name_key(alias) == key:
+            lines = document.item_lines.get("aliases", []) if document else []
+            return alias, lines[index] if index < len(lines) else 1
+    return entity.id, 1  # the id: the file's own name
+
+
+def _articles_without_entities(site: Site, diagnostics: Diagnostics) -> None:
+    for article in site.articles:
+        if not site.article_entities.get(article.slug):
+            diagnostics.warning(
+                article.path,
+                1,
+                "the article names no entity: list the people, organisations and places it mentions "
+                "in 'entities', or write them as [[name]] in the text",
+            )
+
+
+def _names_left_unlinked(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics) -> None:
+    """A known proper name in an article's text that links nowhere in it: the entity is
+    neither annotated (in 'entities' or as [[...]]) nor autolinked."""
+    names = {name: site.lookup[name_key(name)] for name in all_names(site) if _is_proper_name(name)}
+    for article in site.articles:
+        linked = {mention.entity for mention in rendered[article.slug].mentions}
+        listed = set(site.article_entities.get(article.slug, ()))
+        reported: set[str] = set()
+        for line, name in unlinked_names(article.body, linker_for(site, article.slug), names):
+            entity = site.entities[names[name]]
+            if entity.id in linked or entity.id in reported:
+                continue
+            reported.add(entity.id)
+            fix = (
+                f"write [[{entity.id}|{name}]] where it should link (autolink is '{site.config.autolink}')"
+                if entity.id in listed
+                else f"add '{entity.id}' to 'entities', or write [[{entity.id}|{name}]]"
+            )
+            diagnostics.warning(
+                article.path, article.body_line + line, f"'{name}' ({entity.name}) is not linked anywhere: {fix}"
+            )
+
+
+def _is_proper_name(name: str) -> bool:
+    """'OpenAI', 'Cina', 'USA', 'UE' but not 'stato', 'it' or 'Al': a lowercase alias is also a
+    common word ('stato', 'internet'), and two letters are a word unless they are an acronym."""
+    return any(char.isupper() for char in name) and (len(name) > 2 or name.isupper())

@@ -1,0 +1,254 @@
+"""`rassegna check`: each kind of problem in a fixture, found at its file and line; the shipped
+archive passes; nothing is written; JSON for tools."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from tests.conftest import REPO, MakeProject, build_project
+
+ARTICLE = "---\ntitle: {title}\ndate: 2024-03-01\nentities: [{entities}]\n---\n{body}\n"
+
+
+def run_check(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["check", *args])
+    return status, out.getvalue()
+
+
+def problems(output: str) -> list[str]:
+    """The report's problem lines, without the summary."""
+    return [line for line in output.splitlines()[:-1] if not line.startswith("    ")]
+
+
+def test_the_shipped_archive_and_its_site_pass(shipped_site: Path) -> None:
+    status, output = run_check("--content", str(REPO / "content"), "--site", str(shipped_site), "--strict")
+    assert status == 0, output
+    assert output.splitlines() == [
+        f"check: no problems in 1 articles, 19 entities; {_site_files(shipped_site)} site files"
+    ]
+
+
+def _site_files(site: Path) -> int:
+    return sum(1 for path in site.rglob("*") if path.is_file() and not path.name.startswith("."))
+
+
+def test_content_problems_are_the_builds_and_nothing_is_written(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/broken.md": "---\ntitle: [unclosed\ndate: 2024-03-01\n---\nText.\n",
+            "articles/quote.md": """\
+                ---
+                title: Quote
+                date: 2024-03-01
+                entities: [Acme]
+                annotations:
+                  - quote: "not in the text"
+                    note: A note.
+                ---
+                Acme makes things.
+                """,
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+        }
+    )
+    status, output = run_check("--content", str(content))
+    assert status == 1
+    found = problems(output)
+    assert f"{content}/articles/broken.md:2: error: front matter is not valid YAML" in found[0]
+    assert any(
+        line.startswith(f"{content}/articles/quote.md:6: error: ") and "not in the text" in line for line in found
+    )
+    assert output.splitlines()[-1].startswith("check: 2 error(s), 0 warning(s) in 1 articles, 1 entities")
+    assert sorted(p.name for p in content.parent.iterdir()) == ["content"]  # no site, no cache
+
+
+def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": ARTICLE.format(
+                title="A", entities="Acme, Ghost Corp", body="Acme met Globex in Paris.\n\nLater, Globex left."
+            ),
+            "articles/lonely.md": ARTICLE.format(title="Lonely", entities="", body="Nobody is named here."),
+            "entities/acme.md": "---\nname: Acme\ntype: organization\naliases:\n  - ACME Inc\n  - Big Co\n---\n",
+            "entities/globex.md": "---\nname: Globex\ntype: organization\n---\n",
+            "entities/initech.md": "---\nname: Initech\ntype: organization\naliases: [Big Co]\n---\n",
+        }
+    )
+    article, lonely = content / "articles/a.md", content / "articles/lonely.md"
+    status, output = run_check("--content", str(content))
+    assert status == 0, output  # warnings only
+    assert problems(output) == [
+        f"{article}:4: warning: unknown entity 'Ghost Corp': it gets a stub page; "
+        "create content/entities/ghost-corp.md to describe it, or fix the reference",
+        f"{article}:6: warning: 'Globex' (Globex) is not linked anywhere: add 'globex' to 'entities', "
+        "or write [[globex|Globex]]",
+        f"{lonely}:1: warning: the article names no entity: list the people, organisations and places it "
+        "mentions in 'entities', or write them as [[name]] in the text",
+        f"{content}/entities/globex.md:1: warning: no article mentions Globex: its page lists no articles; "
+        "mention it in an article, or delete the file",
+        f"{content}/entities/initech.md:1: warning: no article mentions Initech: its page lists no articles; "
+        "mention it in an article, or delete the file",
+        f"{content}/entities/initech.md:4: warning: 'Big Co' is also a name of Acme ({content}/entities/acme.md): "
+        "[[Big Co]] and 'Big Co' in 'entities' always mean that one, never Initech; keep it in one of the two files",
+    ]
+    assert output.splitlines()[-1] == "check: 0 error(s), 6 warning(s) in 2 articles, 4 entities"
+    strict_status, strict_output = run_check("--content", str(content), "--strict")
+    assert strict_status == 1
+    assert strict_output.splitlines()[-1] == "check: 6 error(s), 0 warning(s) in 2 articles, 4 entities"
+
+
+def test_unlinked_names_follow_the_autolink_setting(make_project: MakeProject) -> None:
+    body = "## About Acme\n\nAcme and the UE. it is a common word, like stato; Al is not an acronym."
+    content = make_project(
+        {
+            "site.yml": "title: T\nlanguage: en\nautolink: none\n",
+            "articles/a.md": ARTICLE.format(title="A", entities="Acme", body=body),
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "entities/ue.md": "---\nname: Unione europea\ntype: organization\naliases: [UE, it, stato, Al]\n---\n",
+        }
+    )
+    article = content / "articles/a.md"
+    status, output = run_check("--content", str(content))
+    assert status == 0
+    unlinked = [line for line in problems(output) if "not linked" in line]
+    assert unlinked == [
+        f"{article}:6: warning: 'Acme' (Acme) is not linked anywhere: write [[acme|Acme]] where it should link "
+        "(autolink is 'none')",
+        f"{article}:8: warning: 'UE' (Unione europea) is not linked anywhere: add 'ue' to 'entities', "
+        "or write [[ue|UE]]",
+    ]
+    (article).write_text(article.read_text().replace("Acme and the UE", "[[Acme]] and the [[ue|UE]]"))
+    assert [line for line in problems(run_check("--content", str(content))[1]) if "not linked" in line] == []
+
+
+def test_json_carries_the_same_problems(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": ARTICLE.format(title='Say "<hi>"', entities="Nobody Known", body="Text."),
+        }
+    )
+    _, text = run_check("--content", str(content))
+    status, output = run_check("--content", str(content), "--format", "json")
+    report = json.loads(output)
+    assert status == 0
+    assert report["summary"] == {"errors": 0, "warnings": 1, "articles": 1, "entities": 1, "site_files": 0}
+    [problem] = report["problems"]
+    assert f"{problem['path']}:{problem['line']}: {problem['level']}: {problem['message']}" == problems(text)[0]
+
+
+def test_a_built_site_is_checked_as_github_pages_would_publish_it(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            "articles/a.md": ARTICLE.format(title="A", entities="Acme", body="Acme [here](#no-such-place)."),
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+        }
+    )
+    site = tmp_path / "site"
+    build_project(content, out=site, base_url="https://example.github.io/archive/")
+    status, output = run_check("--content", str(content), "--site", str(site))
+    page = site / "articles/a/index.html"
+    assert status == 1
+    [broken] = problems(output)
+    line = next(n for n, text in enumerate(page.read_text().splitlines(), 1) if 'href="#no-such-place"' in text)
+    assert broken == (
+        f"{page}:{line}: error: broken link '#no-such-place': no element with id 'no-such-place' in articles/a/index.html"
+    )
+
+    shutil.rmtree(site / "entities/acme")  # every link to it breaks
+    images = site / "extra/index.html"
+    images.parent.mkdir()
+    images.write_text('<p>\n<img src="a.png">\n<img src="b.png" alt="">\n<img src="c.png" alt="A chart">\n'
+                      '<img src="d.png" alt="" role="presentation">\n</p>\n')  # fmt: skip
+    (site / "extra/Index.html").write_text("<p>twin</p>\n")
+    _sparse(site / "big/video.mp4", 60)
+    _sparse(site / "big/huge.zip", 101)
+    for number in range(9):
+        _sparse(site / f"big/part{number}.bin", 100)
+    _status, output = run_check("--site", str(site), "--content", str(content))
+    found = problems(output)
+    assert any(
+        f"{page}:" in line and "broken link" in line and "no file entities/acme/index.html" in line for line in found
+    )
+    assert f"{images}:2: warning: image 'a.png' has no alt text" in "\n".join(found)
+    assert f"{images}:3: warning: image 'b.png' has no alt text" in "\n".join(found)
+    assert not any("c.png' has no alt" in line or "d.png' has no alt" in line for line in found)
+    assert f"{images}: error: differs from extra/Index.html only in case or accents" in "\n".join(found)
+    assert f"{site}/big/video.mp4: warning: 60 MB: over GitHub's 50 MB advice" in "\n".join(found)
+    assert f"{site}/big/huge.zip: error: 101 MB: GitHub refuses files over 100 MB" in "\n".join(found)
+    assert any(line.startswith(f"{site}: error: the site is 1,06") and "at most 1 GB" in line for line in found)
+
+
+def _sparse(path: Path, megabytes: int) -> None:
+    """A file of that size that takes no room on disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        file.truncate(megabytes * 1024 * 1024)
+
+
+def test_the_sites_base_url_comes_from_its_build(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/a.md": ARTICLE.format(title="A", entities="Acme", body="Acme."),
+                            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n"})  # fmt: skip
+    site = tmp_path / "site"
+    build_project(content, out=site, base_url="https://example.github.io/archive/")
+    assert run_check("--site", str(site), "--content", str(content))[0] == 0
+    status, output = run_check("--site", str(site), "--content", str(content), "--base-url", "/")
+    assert status == 1
+    assert f"{site}/index.html:" in output and "no file archive/" in output
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    assert main(["check", "--content", str(tmp_path / "nowhere")]) == 2
+    assert main(["check", "--content", str(REPO / "content"), "--site", str(tmp_path / "nowhere")]) == 2
+    assert main(["check", "--content", str(REPO / "content"), "--base-url", "ftp://x"]) == 2
+
+
+def test_site_only_where_there_is_no_content(shipped_site: Path, tmp_path: Path) -> None:
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        status, output = run_check("--site", str(shipped_site))
+    finally:
+        os.chdir(cwd)
+    assert status == 0
+    assert output.splitlines() == [f"check: no problems in {_site_files(shipped_site)} site files"]
+
+
+@pytest.mark.parametrize(
+    "cname, problem",
+    [
+        ("archivio.example.org", None),
+        ("https://archivio.example.org/", "'cname' must be a bare domain such as archivio.example.org"),
+    ],
+)
+def test_cname_writes_the_custom_domain(
+    make_project: MakeProject, tmp_path: Path, cname: str, problem: str | None
+) -> None:
+    content = make_project({"site.yml": f"title: T\nlanguage: en\ncname: {cname}\n"})
+    status, output = run_check("--content", str(content))
+    if problem:
+        assert status == 1
+        assert problems(output) == [f"{content}/site.yml:3: error: {problem} (no https://, no path), not '{cname}'"]
+        return
+    assert status == 0, output
+    build_project(content, out=tmp_path / "site")
+    assert (tmp_path / "site/CNAME").read_text() == "archivio.example.org\n"
+
+
+def test_cname_and_base_url_must_agree(make_project: MakeProject) -> None:
+    content = make_project(
+        {"site.yml": "title: T\nlanguage: en\nbase_url: https://user.github.io/archive/\ncname: news.example.org\n"}
+    )
+    _, output = run_check("--content", str(content))
+    assert problems(output) == [
+        f"{content}/site.yml:3: warning: base_url is on user.github.io but cname is news.example.org: links and "
+        "feeds would point at the wrong host; set base_url to https://news.example.org/"
+    ]
