@@ -95,8 +95,13 @@ def _file_sizes(site: Path) -> dict[str, int]:
 
 
 _SCRIPT_RE = re.compile(r"<script\b.*?</script>", re.S | re.I)
-_TAG_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
-_ATTR_IN_TAG_RE = re.compile(r"""\s([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+_TAG_RE = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9]*)(?=[^>]*\s(?:href|src|id)\s*=)[^>]*>", re.I
+)  # tags that link or are linked to
+_ATTR_IN_TAG_RE = re.compile(
+    r"""\s(href|src|id|alt|role|aria-hidden)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I
+)  # the attributes these checks read
+_NEWLINE_RE = re.compile("\n")
 _NO_ALT_NEEDED = {("role", "presentation"), ("role", "none"), ("aria-hidden", "true")}
 
 
@@ -104,7 +109,7 @@ def _scan(path: Path) -> _Scanner:
     scanner = _Scanner([], set(), [])
     text = path.read_text(encoding="utf-8", errors="replace")
     text = _SCRIPT_RE.sub(lambda script: "\n" * script.group().count("\n"), text)  # keep the line numbers
-    newlines = [index for index, char in enumerate(text) if char == "\n"]
+    newlines = [newline.start() for newline in _NEWLINE_RE.finditer(text)]
     for tag in _TAG_RE.finditer(text):
         attrs = {name.lower(): html.unescape(next((v for v in values if v), "")) for name, *values in
                  _ATTR_IN_TAG_RE.findall(tag.group())}  # fmt: skip
