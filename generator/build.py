@@ -221,13 +221,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     }
     rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
     keys = replace(keys, listings={a.slug: listing_key(a, rendered[a.slug]) for a in site.articles})
-    urls = Urls(site.config.base_url)
-    graph = build_graph(site, rendered)
-    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
-    pages += [with_key(page, keys) for page in plain_files(urls, site.config.cname)]
-    annotations = annotation_layout(site, rendered, urls)
-    pages += annotation_pages(site, rendered, urls, keys, annotations)
-    copies = files_to_copy(site, templates, inputs)
+    urls, graph, annotations, pages, copies = plan_site(site, rendered, templates, keys, inputs)
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
@@ -259,6 +253,23 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     return Built(result, state, site, rendered, graph, keys, render_key, env, templates, annotations)
 
 
+def plan_site(
+    site: Site,
+    rendered: dict[str, RenderedArticle],
+    templates: Path,
+    keys: PageKeys,
+    inputs: dict[str, tuple[Signature, str]],
+) -> tuple[Urls, Graph, AnnotationLayout, list[Page], list[Copy]]:
+    """Every file of the site: the pages with their keys, and the files copied as they are."""
+    urls = Urls(site.config.base_url)
+    graph = build_graph(site, rendered)
+    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
+    pages += [with_key(page, keys) for page in plain_files(urls, site.config.cname)]
+    annotations = annotation_layout(site, rendered, urls)
+    pages += annotation_pages(site, rendered, urls, keys, annotations)
+    return urls, graph, annotations, pages, files_to_copy(site, templates, inputs)
+
+
 def clean(out: Path) -> list[Path]:
     """Remove the site rassegna built in `out` and its build cache; what was removed."""
     removed = [out] if remove_site(out) else []
@@ -272,11 +283,16 @@ def clean(out: Path) -> list[Path]:
 
 
 def check_options(options: BuildOptions, templates: Path) -> None:
-    if not options.content.is_dir():
-        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
-    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
-        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
+    check_inputs(options.content, options.base_url)
     check_output_dir(options.out, [options.content, templates])
+
+
+def check_inputs(content: Path | None, base_url: str | None) -> None:
+    """--content and --base-url, as build, serve and check take them."""
+    if content is not None and not content.is_dir():
+        raise UsageError(f"content directory '{content}' not found; pass --content DIR")
+    if base_url is not None and (bad_url := base_url_problem(normalize_base_url(base_url))):
+        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
 
 
 def remembered(options: BuildOptions, templates: Path, last: Built | None = None) -> Previous:

@@ -7,13 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build import all_names, find_templates, linker_for, render_articles
-from generator.config import base_url_problem, normalize_base_url
+from generator.build import (
+    all_names,
+    check_collisions,
+    check_inputs,
+    find_templates,
+    linker_for,
+    plan_site,
+    render_articles,
+)
+from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
 from generator.frontmatter import FrontMatterError, split_document
 from generator.load import load_content
-from generator.markdown import unlinked_names
-from generator.model import Entity, RenderedArticle, Site
+from generator.markdown import name_matcher, unlinked_names
+from generator.model import Entity, PageKeys, RenderedArticle, Site
 from generator.resolve import resolve
 from generator.sitecheck import check_site
 from generator.templates import check_templates
@@ -40,51 +48,58 @@ class CheckResult:
     site_files: int = 0
 
     @property
-    def failed(self) -> bool:
-        return any(d.level == "error" for d in self.diagnostics)
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.level == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.diagnostics) - self.errors
 
 
 def check(options: CheckOptions) -> CheckResult:
     """Check the content and, with `site`, the built site; raise UsageError for bad options."""
-    _check_options(options)
-    diagnostics = Diagnostics()
-    articles = entities = files = 0
-    if options.content is not None:
-        site = check_content(options.content, options.templates, options.base_url, options.drafts, diagnostics)
-        articles, entities = (len(site.articles), len(site.entities)) if site else (0, 0)
-    if options.site is not None:
-        base_url = normalize_base_url(options.base_url or read_base_url(options.site) or "/")
-        files = check_site(options.site, Urls(base_url).base_path, diagnostics)
-    if options.strict:
-        diagnostics.apply_strict()
-    return CheckResult(diagnostics.sorted(), articles, entities, files)
-
-
-def _check_options(options: CheckOptions) -> None:
-    if options.content is not None and not options.content.is_dir():
-        raise UsageError(f"content directory '{options.content}' not found; pass --content DIR")
+    check_inputs(options.content, options.base_url)
     if options.site is not None and not options.site.is_dir():
         raise UsageError(f"site directory '{options.site}' not found; build it first, or pass --site DIR")
-    if options.base_url is not None and (bad_url := base_url_problem(normalize_base_url(options.base_url))):
-        raise UsageError(bad_url.replace("base_url", "--base-url", 1))
+    diagnostics = Diagnostics()
+    site = None
+    if options.content is not None:
+        site = check_content(options.content, options.templates, options.base_url, options.drafts, diagnostics)
+    files = 0
+    if options.site is not None:
+        built_for = read_base_url(options.site)
+        if built_for is None:
+            diagnostics.warning(options.site, 0, "no .rassegna marker: not a site rassegna built, or built before 0.6")
+        base_url = options.base_url or built_for or (site.config.base_url if site else "/")
+        files = check_site(options.site, Urls(normalize_base_url(base_url)).base_path, diagnostics)
+    if options.strict:
+        diagnostics.apply_strict()
+    articles, entities = (len(site.articles), len(site.entities)) if site else (0, 0)
+    return CheckResult(diagnostics.sorted(), articles, entities, files)
 
 
 def check_content(
     content: Path, templates: Path | None, base_url: str | None, drafts: bool, diagnostics: Diagnostics
-) -> Site | None:
-    """The build's own checks (templates, front matter, references, annotations), then the
-    editorial ones; None if the content cannot be resolved at all."""
+) -> Site:
+    """The build's own checks (templates, front matter, references, annotations, files that
+    would overwrite generated ones), then the editorial ones."""
     diagnostics.items.extend(check_templates(find_templates(templates), None))
     loaded = load_content(content, diagnostics, base_url, drafts)
     site = resolve(loaded, diagnostics)
     rendered = render_articles(site, diagnostics)
-    review(site, rendered, diagnostics)
+    if site.static_files:  # only they can take a generated file's place
+        unkeyed = PageKeys("", defaultdict(str), defaultdict(str), listings=defaultdict(str))
+        *_, pages, copies = plan_site(site, rendered, find_templates(templates), unkeyed, {})
+        check_collisions(pages, copies, diagnostics)
+    review(site, rendered, diagnostics, complete=not diagnostics.errors)
     return site
 
 
-def review(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics) -> None:
-    """What a build accepts but an editor should look at."""
-    _entities_no_article_mentions(site, diagnostics)
+def review(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics, complete: bool = True) -> None:
+    """What a build accepts but an editor should look at. Unless the content is `complete`
+    (no errors), an article that failed to load may be what mentions an entity."""
+    if complete:
+        _entities_no_article_mentions(site, diagnostics)
     _names_shared_by_entities(site, diagnostics)
     _articles_without_entities(site, diagnostics)
     _names_left_unlinked(site, rendered, diagnostics)
@@ -97,7 +112,7 @@ def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
             diagnostics.warning(
                 entity.path,
                 1,
-                f"no article mentions {entity.name}: its page lists no articles; "
+                f"no article mentions '{entity.name}': its page lists no articles; "
                 f"mention it in an article, or delete the file",
             )
 
@@ -135,7 +150,7 @@ def _name_line(entity: Entity, key: str) -> tuple[str, int]:
     for index, alias in enumerate(entity.aliases):
         if name_key(alias) == key:
             lines = document.item_lines.get("aliases", []) if document else []
-            return alias, lines[index] if index < len(lines) else 1
+            return alias, lines[index] if index < len(lines) else document.lines.get("aliases", 1) if document else 1
     return entity.id, 1  # the id: the file's own name
 
 
@@ -151,26 +166,24 @@ def _articles_without_entities(site: Site, diagnostics: Diagnostics) -> None:
 
 
 def _names_left_unlinked(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics) -> None:
-    """A known proper name in an article's text that links nowhere in it: the entity is
-    neither annotated (in 'entities' or as [[...]]) nor autolinked."""
+    """A known proper name in an article's text whose entity the article neither annotates
+    (in 'entities', 'about', an annotation or as [[...]]) nor links by autolink."""
     names = {name: site.lookup[name_key(name)] for name in all_names(site) if _is_proper_name(name)}
+    if not names:
+        return
+    matcher = name_matcher(tuple(sorted(names)))
     for article in site.articles:
-        linked = {mention.entity for mention in rendered[article.slug].mentions}
-        listed = set(site.article_entities.get(article.slug, ()))
-        reported: set[str] = set()
-        for line, name in unlinked_names(article.body, linker_for(site, article.slug), names):
+        known = {*site.article_entities.get(article.slug, ()), *(m.entity for m in rendered[article.slug].mentions)}
+        for line, name in unlinked_names(article.body, linker_for(site, article.slug), names, matcher):
             entity = site.entities[names[name]]
-            if entity.id in linked or entity.id in reported:
-                continue
-            reported.add(entity.id)
-            fix = (
-                f"write [[{entity.id}|{name}]] where it should link (autolink is '{site.config.autolink}')"
-                if entity.id in listed
-                else f"add '{entity.id}' to 'entities', or write [[{entity.id}|{name}]]"
-            )
-            diagnostics.warning(
-                article.path, article.body_line + line, f"'{name}' ({entity.name}) is not linked anywhere: {fix}"
-            )
+            if entity.id not in known:
+                known.add(entity.id)  # once per article
+                diagnostics.warning(
+                    article.path,
+                    article.body_line + line,
+                    f"'{name}' ({entity.name}) is not linked: add '{entity.id}' to 'entities', "
+                    f"or write [[{entity.id}|{name}]]",
+                )
 
 
 def _is_proper_name(name: str) -> bool:

@@ -199,24 +199,21 @@ def run_check(args: argparse.Namespace) -> int:
         for diagnostic in result.diagnostics:
             print(diagnostic)
         print(check_summary(result))
-    return 1 if result.failed else 0
+    return 1 if result.errors else 0
 
 
 def check_summary(result: CheckResult) -> str:
-    errors = sum(1 for d in result.diagnostics if d.level == "error")
-    warnings = len(result.diagnostics) - errors
     checked = [f"{result.articles} articles, {result.entities} entities"] if result.articles or result.entities else []
     checked += [f"{result.site_files} site files"] if result.site_files else []
-    found = f"{errors} error(s), {warnings} warning(s)" if result.diagnostics else "no problems"
+    found = f"{result.errors} error(s), {result.warnings} warning(s)" if result.diagnostics else "no problems"
     return f"check: {found} in {'; '.join(checked) or 'nothing'}"
 
 
 def check_document(result: CheckResult) -> dict[str, object]:
     problems = [{"path": d.path, "line": d.line, "level": d.level, "message": d.message} for d in result.diagnostics]
-    errors = sum(1 for d in result.diagnostics if d.level == "error")
     summary = {
-        "errors": errors,
-        "warnings": len(problems) - errors,
+        "errors": result.errors,
+        "warnings": result.warnings,
         "articles": result.articles,
         "entities": result.entities,
         "site_files": result.site_files,

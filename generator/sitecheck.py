@@ -8,6 +8,7 @@ import bisect
 import html
 import os
 import re
+import stat
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class _Scanner:
 
 def check_site(site: Path, base_path: str, diagnostics: Diagnostics) -> int:
     """Report the site's problems as diagnostics on its files; the number of files checked."""
-    sizes = _file_sizes(site)
+    sizes = _file_sizes(site, diagnostics)
     pages = _scan_pages(site, sizes)
     for link in _broken_links(pages, set(sizes), base_path):
         diagnostics.error(site / link.page, link.line, f"broken link '{link.href}': {link.reason}")
@@ -82,33 +83,51 @@ def _broken_links(pages: dict[str, _Scanner], files: set[str], base_path: str) -
     return broken
 
 
-def _file_sizes(site: Path) -> dict[str, int]:
-    """Every file GitHub Pages would publish (hidden ones are left out of the upload), by size."""
+def _file_sizes(site: Path, diagnostics: Diagnostics | None = None) -> dict[str, int]:
+    """Every file GitHub Pages would publish (hidden ones are left out of the upload), by size;
+    what cannot be published is reported."""
     sizes = {}
     for folder, folders, names in os.walk(site):
         folders[:] = [name for name in folders if not name.startswith(".")]
         for name in names:
-            if not name.startswith("."):
-                path = Path(folder, name)
-                sizes[path.relative_to(site).as_posix()] = path.stat().st_size
+            path = Path(folder, name)
+            if name.startswith("."):
+                continue
+            try:
+                status = path.stat()
+            except OSError as exc:
+                if diagnostics is not None:
+                    diagnostics.error(path, 0, f"cannot be read ({exc.strerror}): a broken link? remove it")
+                continue
+            if stat.S_ISREG(status.st_mode):
+                sizes[path.relative_to(site).as_posix()] = status.st_size
+            elif diagnostics is not None:
+                diagnostics.error(path, 0, "is not a regular file: remove it")
     return sizes
 
 
-_SCRIPT_RE = re.compile(r"<script\b.*?</script>", re.S | re.I)
+# What a browser does not follow: comments, and a script's code (its own tag may have a src).
+_UNREAD_RE = re.compile(r"<!--.*?-->|(<script\b[^>]*>).*?</script>", re.S | re.I)
 _TAG_RE = re.compile(
-    r"<([a-zA-Z][a-zA-Z0-9]*)(?=[^>]*\s(?:href|src|id)\s*=)[^>]*>", re.I
+    r"<([a-zA-Z][a-zA-Z0-9]*)(?=[^>]*\s(?:href|src|id|name)\s*=)[^>]*>", re.I
 )  # tags that link or are linked to
 _ATTR_IN_TAG_RE = re.compile(
-    r"""\s(href|src|id|alt|role|aria-hidden)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I
+    r"""\s(href|src|id|name|alt|role|aria-hidden)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.I
 )  # the attributes these checks read
 _NEWLINE_RE = re.compile("\n")
 _NO_ALT_NEEDED = {("role", "presentation"), ("role", "none"), ("aria-hidden", "true")}
 
 
+def _blanked(unread: re.Match[str]) -> str:
+    """A comment, or a script's code after its attributes, as its line breaks only."""
+    kept = unread.group(1) or ""  # the script's own tag
+    return kept + "\n" * unread.group().count("\n", len(kept))
+
+
 def _scan(path: Path) -> _Scanner:
     scanner = _Scanner([], set(), [])
     text = path.read_text(encoding="utf-8", errors="replace")
-    text = _SCRIPT_RE.sub(lambda script: "\n" * script.group().count("\n"), text)  # keep the line numbers
+    text = _UNREAD_RE.sub(_blanked, text)
     newlines = [newline.start() for newline in _NEWLINE_RE.finditer(text)]
     for tag in _TAG_RE.finditer(text):
         attrs = {name.lower(): html.unescape(next((v for v in values if v), "")) for name, *values in
@@ -116,6 +135,8 @@ def _scan(path: Path) -> _Scanner:
         line = bisect.bisect(newlines, tag.start()) + 1
         if "id" in attrs:
             scanner.ids.add(attrs["id"])
+        if "name" in attrs and tag.group(1).lower() == "a":
+            scanner.ids.add(attrs["name"])  # an old-style anchor
         scanner.links += [(attrs[name], line) for name in ("href", "src") if name in attrs]
         if tag.group(1).lower() == "img" and not attrs.get("alt", "").strip() and not _NO_ALT_NEEDED & attrs.items():
             scanner.images.append((attrs.get("src", ""), line))
@@ -133,9 +154,9 @@ def _case_twins(sizes: dict[str, int]) -> list[tuple[str, str]]:
 def _check_sizes(site: Path, sizes: dict[str, int], diagnostics: Diagnostics) -> None:
     for path, size in sorted(sizes.items()):
         if size > FILE_LIMIT:
-            diagnostics.error(site / path, 0, f"{size / MB:.0f} MB: GitHub refuses files over 100 MB; make it smaller")
+            diagnostics.error(site / path, 0, f"{size / MB:.1f} MB: GitHub refuses files over 100 MB; make it smaller")
         elif size > FILE_WARNING:
-            diagnostics.warning(site / path, 0, f"{size / MB:.0f} MB: over GitHub's 50 MB advice; make it smaller")
+            diagnostics.warning(site / path, 0, f"{size / MB:.1f} MB: over the 50 MB GitHub advises; make it smaller")
     total = sum(sizes.values())
     if total > SITE_LIMIT:
         diagnostics.error(
@@ -175,7 +196,7 @@ class _Follower:
             scanner = self.pages.get(relative)
             if scanner is None:
                 return f"#{fragment} in a file that is not an HTML page"
-            if fragment not in scanner.ids:
+            if fragment not in scanner.ids and fragment.lower() != "top":  # '#top' is the page's top
                 return f"no element with id '{fragment}' in {relative}"
         return None
 

@@ -89,13 +89,13 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
     assert problems(output) == [
         f"{article}:4: warning: unknown entity 'Ghost Corp': it gets a stub page; "
         "create content/entities/ghost-corp.md to describe it, or fix the reference",
-        f"{article}:6: warning: 'Globex' (Globex) is not linked anywhere: add 'globex' to 'entities', "
+        f"{article}:6: warning: 'Globex' (Globex) is not linked: add 'globex' to 'entities', "
         "or write [[globex|Globex]]",
         f"{lonely}:1: warning: the article names no entity: list the people, organisations and places it "
         "mentions in 'entities', or write them as [[name]] in the text",
-        f"{content}/entities/globex.md:1: warning: no article mentions Globex: its page lists no articles; "
+        f"{content}/entities/globex.md:1: warning: no article mentions 'Globex': its page lists no articles; "
         "mention it in an article, or delete the file",
-        f"{content}/entities/initech.md:1: warning: no article mentions Initech: its page lists no articles; "
+        f"{content}/entities/initech.md:1: warning: no article mentions 'Initech': its page lists no articles; "
         "mention it in an article, or delete the file",
         f"{content}/entities/initech.md:4: warning: 'Big Co' is also a name of Acme ({content}/entities/acme.md): "
         "[[Big Co]] and 'Big Co' in 'entities' always mean that one, never Initech; keep it in one of the two files",
@@ -106,28 +106,59 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
     assert strict_output.splitlines()[-1] == "check: 6 error(s), 0 warning(s) in 2 articles, 4 entities"
 
 
-def test_unlinked_names_follow_the_autolink_setting(make_project: MakeProject) -> None:
-    body = "## About Acme\n\nAcme and the UE. it is a common word, like stato; Al is not an acronym."
+def test_unlinked_names_are_proper_names_the_article_does_not_annotate(make_project: MakeProject) -> None:
+    body = (
+        "## About Acme and Beta Inc\n\n"  # line 6; Acme is in 'entities': never reported
+        "First `Beta Inc` in code, [Beta Inc](https://beta.example) in a link,\n"
+        "The Beta Income report,\n"
+        "then Beta Inc itself.\n\n"  # line 10: the first that counts, once the heading goes
+        "The UE. it is a common word, like stato; Al is not an acronym."
+    )
     content = make_project(
         {
             "site.yml": "title: T\nlanguage: en\nautolink: none\n",
             "articles/a.md": ARTICLE.format(title="A", entities="Acme", body=body),
+            "articles/b.md": ARTICLE.format(title="B", entities="Acme", body="Text\nthat names\nBeta Inc."),
             "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "entities/beta.md": "---\nname: Beta Inc\ntype: organization\n---\n",
             "entities/ue.md": "---\nname: Unione europea\ntype: organization\naliases: [UE, it, stato, Al]\n---\n",
         }
     )
-    article = content / "articles/a.md"
+    a, b = content / "articles/a.md", content / "articles/b.md"
     status, output = run_check("--content", str(content))
     assert status == 0
     unlinked = [line for line in problems(output) if "not linked" in line]
     assert unlinked == [
-        f"{article}:6: warning: 'Acme' (Acme) is not linked anywhere: write [[acme|Acme]] where it should link "
-        "(autolink is 'none')",
-        f"{article}:8: warning: 'UE' (Unione europea) is not linked anywhere: add 'ue' to 'entities', "
-        "or write [[ue|UE]]",
+        f"{a}:6: warning: 'Beta Inc' (Beta Inc) is not linked: add 'beta' to 'entities', or write [[beta|Beta Inc]]",
+        f"{a}:12: warning: 'UE' (Unione europea) is not linked: add 'ue' to 'entities', or write [[ue|UE]]",
+        f"{b}:8: warning: 'Beta Inc' (Beta Inc) is not linked: add 'beta' to 'entities', or write [[beta|Beta Inc]]",
     ]
-    (article).write_text(article.read_text().replace("Acme and the UE", "[[Acme]] and the [[ue|UE]]"))
-    assert [line for line in problems(run_check("--content", str(content))[1]) if "not linked" in line] == []
+    a.write_text(a.read_text().replace("## About Acme and Beta Inc", "## About").replace("The UE", "The [[ue|UE]]"))
+    assert [line for line in problems(run_check("--content", str(content))[1]) if "not linked" in line] == [
+        f"{a}:10: warning: 'Beta Inc' (Beta Inc) is not linked: add 'beta' to 'entities', or write [[beta|Beta Inc]]",
+        f"{b}:8: warning: 'Beta Inc' (Beta Inc) is not linked: add 'beta' to 'entities', or write [[beta|Beta Inc]]",
+    ]
+
+
+def test_a_static_file_in_a_generated_files_place(make_project: MakeProject) -> None:
+    content = make_project({"static/feed.xml": "<feed/>", "static/logo.txt": "x"})
+    status, output = run_check("--content", str(content))
+    assert status == 1
+    assert problems(output) == [
+        f"{content}/static/feed.xml: error: would overwrite the generated file feed.xml: rename or move it"
+    ]
+
+
+def test_an_article_with_errors_does_not_make_its_entities_look_unused(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: ieri\nentities: [Acme]\n---\nAcme.\n",
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+        }
+    )
+    status, output = run_check("--content", str(content))
+    assert status == 1
+    assert [line.split(": ")[1] for line in problems(output)] == ["error"]
 
 
 def test_json_carries_the_same_problems(make_project: MakeProject) -> None:
@@ -182,8 +213,8 @@ def test_a_built_site_is_checked_as_github_pages_would_publish_it(make_project: 
     assert f"{images}:3: warning: image 'b.png' has no alt text" in "\n".join(found)
     assert not any("c.png' has no alt" in line or "d.png' has no alt" in line for line in found)
     assert f"{images}: error: differs from extra/Index.html only in case or accents" in "\n".join(found)
-    assert f"{site}/big/video.mp4: warning: 60 MB: over GitHub's 50 MB advice" in "\n".join(found)
-    assert f"{site}/big/huge.zip: error: 101 MB: GitHub refuses files over 100 MB" in "\n".join(found)
+    assert f"{site}/big/video.mp4: warning: 60.0 MB: over the 50 MB GitHub advises" in "\n".join(found)
+    assert f"{site}/big/huge.zip: error: 101.0 MB: GitHub refuses files over 100 MB" in "\n".join(found)
     assert any(line.startswith(f"{site}: error: the site is 1,06") and "at most 1 GB" in line for line in found)
 
 
@@ -251,4 +282,25 @@ def test_cname_and_base_url_must_agree(make_project: MakeProject) -> None:
     assert problems(output) == [
         f"{content}/site.yml:3: warning: base_url is on user.github.io but cname is news.example.org: links and "
         "feeds would point at the wrong host; set base_url to https://news.example.org/"
+    ]
+
+
+def test_site_pages_are_read_as_a_browser_reads_them(shipped_site: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(shipped_site, site)
+    page = site / "extra/index.html"
+    page.parent.mkdir()
+    page.write_text(
+        '<a name="old"></a>\n<a href="#old">ok</a> <a href="#top">ok</a>\n'  # lines 1-2: both resolve
+        '<!-- <a href="/commented/">not a link</a> -->\n'
+        '<script src="/missing.js">\nlet x = "<a href=\'/in-code/\'>";\n</script>\n'  # line 4: src counts
+        '<a href="/after/">after</a>\n'  # line 7: lines are kept through the script
+    )
+    (site / "dangling.html").symlink_to(tmp_path / "nowhere")
+    status, output = run_check("--site", str(site), "--content", str(REPO / "content"))
+    assert status == 1
+    assert problems(output) == [
+        f"{site}/dangling.html: error: cannot be read (No such file or directory): a broken link? remove it",
+        f"{page}:4: error: broken link '/missing.js': no file missing.js",
+        f"{page}:7: error: broken link '/after/': no file after/index.html",
     ]

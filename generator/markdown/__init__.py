@@ -47,21 +47,20 @@ def render_article(
     )
 
 
-def unlinked_names(body: str, linker: Linker, names: dict[str, str]) -> list[tuple[int, str]]:
-    """The `names` (any entity's names and aliases) that stand in a body's text outside every
-    link, after autolinking: (line in the body, name), in order of appearance."""
-    tokens = parser().parse(body, _article_env(linker, (), "en", None))
-    matcher, found = name_matcher(tuple(sorted(names))), []
-    for block in tokens:
+def unlinked_names(body: str, linker: Linker, names: dict[str, str], matcher: Any) -> list[tuple[int, str]]:
+    """The `names` (any entity's names and aliases; `matcher` finds them) that stand in a
+    body's text outside every link, after autolinking: (line in the body, name), in order."""
+    found = []
+    for block in parser().parse(body, _article_env(linker, (), "en", None)):
         if block.type != "inline" or not block.children or block.map is None:
             continue
-        depth = 0
+        depth, line = 0, block.map[0]
         for token in block.children:
             depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
-            if token.type == "text" and not depth:
-                for _, _, name in mentions.find_names(token.content, matcher, names):
-                    line = block.content[: max(block.content.find(name), 0)].count("\n")
-                    found.append((block.map[0] + line, name))
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1  # a line break in the source
+            elif token.type == "text" and not depth:
+                found += [(line, name) for _, _, name in mentions.find_names(token.content, matcher, names)]
     return found
 
 
