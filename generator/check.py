@@ -69,7 +69,11 @@ def check(options: CheckOptions) -> CheckResult:
     if options.site is not None:
         built_for = read_base_url(options.site)
         if built_for is None:
-            diagnostics.warning(options.site, 0, "no .rassegna marker: not a site rassegna built, or built before 0.6")
+            diagnostics.warning(
+                options.site,
+                0,
+                "no .rassegna marker: not a site rassegna built; its links are checked under the base_url of site.yml or --base-url",
+            )
         base_url = options.base_url or built_for or (site.config.base_url if site else "/")
         files = check_site(options.site, Urls(normalize_base_url(base_url)).base_path, diagnostics)
     if options.strict:
