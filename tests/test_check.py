@@ -18,6 +18,12 @@ from tests.conftest import REPO, MakeProject, build_project
 ARTICLE = "---\ntitle: {title}\ndate: 2024-03-01\nentities: [{entities}]\n---\n{body}\n"
 
 
+def entity(name: str, *aliases: str) -> str:
+    """An organisation's file; its aliases one per line, from line 5."""
+    listed = "".join(f"\n  - {alias}" for alias in aliases)
+    return f"---\nname: {name}\ntype: organization\n" + (f"aliases:{listed}\n" if aliases else "") + "---\n"
+
+
 def run_check(*args: str) -> tuple[int, str]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -57,7 +63,7 @@ def test_content_problems_are_the_builds_and_nothing_is_written(make_project: Ma
                 ---
                 Acme makes things.
                 """,
-            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "entities/acme.md": entity("Acme"),
         }
     )
     status, output = run_check("--content", str(content))
@@ -78,9 +84,9 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
                 title="A", entities="Acme, Ghost Corp", body="Acme met Globex in Paris.\n\nLater, Globex left."
             ),
             "articles/lonely.md": ARTICLE.format(title="Lonely", entities="", body="Nobody is named here."),
-            "entities/acme.md": "---\nname: Acme\ntype: organization\naliases:\n  - ACME Inc\n  - Big Co\n---\n",
-            "entities/globex.md": "---\nname: Globex\ntype: organization\n---\n",
-            "entities/initech.md": "---\nname: Initech\ntype: organization\naliases: [Big Co]\n---\n",
+            "entities/acme.md": entity("Acme", "ACME Inc", "Big Co"),
+            "entities/globex.md": entity("Globex"),
+            "entities/initech.md": entity("Initech", "Big Co"),
         }
     )
     article, lonely = content / "articles/a.md", content / "articles/lonely.md"
@@ -97,7 +103,7 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
         "mention it in an article, or delete the file",
         f"{content}/entities/initech.md:1: warning: no article mentions 'Initech': its page lists no articles; "
         "mention it in an article, or delete the file",
-        f"{content}/entities/initech.md:4: warning: 'Big Co' is also a name of Acme ({content}/entities/acme.md): "
+        f"{content}/entities/initech.md:5: warning: 'Big Co' is also a name of Acme ({content}/entities/acme.md): "
         "[[Big Co]] and 'Big Co' in 'entities' always mean that one, never Initech; keep it in one of the two files",
     ]
     assert output.splitlines()[-1] == "check: 0 error(s), 6 warning(s) in 2 articles, 4 entities"
@@ -119,9 +125,9 @@ def test_unlinked_names_are_proper_names_the_article_does_not_annotate(make_proj
             "site.yml": "title: T\nlanguage: en\nautolink: none\n",
             "articles/a.md": ARTICLE.format(title="A", entities="Acme", body=body),
             "articles/b.md": ARTICLE.format(title="B", entities="Acme", body="Text\nthat names\nBeta Inc."),
-            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
-            "entities/beta.md": "---\nname: Beta Inc\ntype: organization\n---\n",
-            "entities/ue.md": "---\nname: Unione europea\ntype: organization\naliases: [UE, it, stato, Al]\n---\n",
+            "entities/acme.md": entity("Acme"),
+            "entities/beta.md": entity("Beta Inc"),
+            "entities/ue.md": entity("Unione europea", "UE", "it", "stato", "Al"),
         }
     )
     a, b = content / "articles/a.md", content / "articles/b.md"
@@ -153,7 +159,7 @@ def test_an_article_with_errors_does_not_make_its_entities_look_unused(make_proj
     content = make_project(
         {
             "articles/a.md": "---\ntitle: A\ndate: ieri\nentities: [Acme]\n---\nAcme.\n",
-            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "entities/acme.md": entity("Acme"),
         }
     )
     status, output = run_check("--content", str(content))
@@ -180,7 +186,7 @@ def test_a_built_site_is_checked_as_github_pages_would_publish_it(make_project: 
     content = make_project(
         {
             "articles/a.md": ARTICLE.format(title="A", entities="Acme", body="Acme [here](#no-such-place)."),
-            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "entities/acme.md": entity("Acme"),
         }
     )
     site = tmp_path / "site"
@@ -227,7 +233,7 @@ def _sparse(path: Path, megabytes: int) -> None:
 
 def test_the_sites_base_url_comes_from_its_build(make_project: MakeProject, tmp_path: Path) -> None:
     content = make_project({"articles/a.md": ARTICLE.format(title="A", entities="Acme", body="Acme."),
-                            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n"})  # fmt: skip
+                            "entities/acme.md": entity("Acme")})  # fmt: skip
     site = tmp_path / "site"
     build_project(content, out=site, base_url="https://example.github.io/archive/")
     assert run_check("--site", str(site), "--content", str(content))[0] == 0
