@@ -69,6 +69,24 @@ def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+PROJECT_SITE = "https://example.github.io/archive/"  # a GitHub project site: every link under /archive/
+
+
+@pytest.fixture(scope="session")
+def project_site_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], tuple[BuildResult, Path]]:
+    """An archive built for PROJECT_SITE, once per session: the corpora are large, and both the
+    link check and the crawl test read the same build."""
+    builds: dict[Path, tuple[BuildResult, Path]] = {}
+
+    def built(content: Path) -> tuple[BuildResult, Path]:
+        if content not in builds:
+            out = tmp_path_factory.mktemp("project-site") / "archive"
+            builds[content] = (build_project(content, out=out, base_url=PROJECT_SITE, jobs=2), out)
+        return builds[content]
+
+    return built
+
+
 def copy_content(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target

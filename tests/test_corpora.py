@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from generator.build import BuildResult
 from generator.sitecheck import check_links
 from tests.conftest import CORPORA, build_project
 
@@ -18,12 +20,19 @@ pytestmark = [
 
 
 @pytest.mark.parametrize("content", ARCHIVES, ids=lambda path: path.parent.name)
-@pytest.mark.parametrize("base_url, base_path", [(None, "/"), ("https://example.github.io/archive/", "/archive/")])
+@pytest.mark.parametrize("project_site", [False, True], ids=["root", "project-site"])
 def test_corpus_builds_with_no_broken_links(
-    tmp_path: Path, content: Path, base_url: str | None, base_path: str
+    tmp_path: Path,
+    content: Path,
+    project_site: bool,
+    project_site_build: Callable[[Path], tuple[BuildResult, Path]],
 ) -> None:
-    out = tmp_path / "site"
-    result = build_project(content, out=out, base_url=base_url)
+    """At a domain's root, and as a project site under /archive/ (the build the crawl test reads)."""
+    if project_site:
+        (result, out), base_path = project_site_build(content), "/archive/"
+    else:
+        out, base_path = tmp_path / "site", "/"
+        result = build_project(content, out=out)
     assert result.articles == len(list((content / "articles").rglob("*.md")))
     assert [d for d in result.diagnostics if d.level == "error"] == []
     broken = check_links(out, base_path)
