@@ -4,7 +4,7 @@ what would break the published site; nothing is written."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.build import (
@@ -22,6 +22,7 @@ from generator.frontmatter import FrontMatterError, split_document
 from generator.load import load_content
 from generator.markdown import name_matcher, unlinked_names
 from generator.model import Entity, PageKeys, RenderedArticle, Site
+from generator.parallel import default_jobs
 from generator.resolve import resolve
 from generator.sitecheck import check_site
 from generator.templates import check_templates
@@ -38,6 +39,7 @@ class CheckOptions:
     templates: Path | None = None
     drafts: bool = False
     strict: bool = False
+    jobs: int = field(default_factory=default_jobs)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def check(options: CheckOptions) -> CheckResult:
     diagnostics = Diagnostics()
     site = None
     if options.content is not None:
-        site = check_content(options.content, options.templates, options.base_url, options.drafts, diagnostics)
+        site = check_content(options, options.content, diagnostics)
     files = 0
     if options.site is not None:
         built_for = read_base_url(options.site)
@@ -82,18 +84,17 @@ def check(options: CheckOptions) -> CheckResult:
     return CheckResult(diagnostics.sorted(), articles, entities, files)
 
 
-def check_content(
-    content: Path, templates: Path | None, base_url: str | None, drafts: bool, diagnostics: Diagnostics
-) -> Site:
+def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics) -> Site:
     """The build's own checks (templates, front matter, references, annotations, files that
     would overwrite generated ones), then the editorial ones."""
-    diagnostics.items.extend(check_templates(find_templates(templates), None))
-    loaded = load_content(content, diagnostics, base_url, drafts)
+    templates = find_templates(options.templates)
+    diagnostics.items.extend(check_templates(templates, None))
+    loaded = load_content(content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(loaded, diagnostics)
-    rendered = render_articles(site, diagnostics)
+    rendered = render_articles(site, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
         unkeyed = PageKeys("", defaultdict(str), defaultdict(str), listings=defaultdict(str))
-        *_, pages, copies = plan_site(site, rendered, find_templates(templates), unkeyed, {})
+        *_, pages, copies = plan_site(site, rendered, templates, unkeyed, {})
         check_collisions(pages, copies, diagnostics)
     review(site, rendered, diagnostics, complete=not diagnostics.errors)
     return site
