@@ -20,7 +20,15 @@ STAGES = {
     "sitecheck",
     "export",
 }
-ORCHESTRATION = ["build", "check", "incremental", "scaffold", "progress", "serve", "cli"]  # each may import those before it
+ORCHESTRATION = [
+    "build",
+    "check",
+    "incremental",
+    "scaffold",
+    "progress",
+    "serve",
+    "cli",
+]  # each may import those before it
 # config is read by load: the one stage-to-stage edge, because site.yml is part of loading
 ALLOWED_EXTRA = {("load", "config")}
 
