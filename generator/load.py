@@ -203,7 +203,7 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
 
 def _language(fields: Fields, default: str, error: Report) -> str:
     lang = fields.text("lang", default=default)
-    if not is_language_tag(lang):
+    if fields.present("lang") and not is_language_tag(lang):  # the site's own is site.yml's to report
         error(fields.line("lang"), f"'lang' must be a BCP 47 language code such as 'it' or 'en-GB', not '{lang}'")
     return lang
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.errors import Diagnostics
 from generator.model import Article, Content, Entity, EntityRef, Site
-from generator.text import name_key, slug_or_digest
+from generator.text import MENTION_RE, name_key, slug_or_digest
 
 
 def resolve(content: Content, diagnostics: Diagnostics) -> Site:
@@ -34,6 +34,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     for entity_id in resolver.entities:
         parents.setdefault(entity_id, None)
         related.setdefault(entity_id, ())
+    _check_note_references(entities.values(), articles, resolver.lookup, diagnostics)
     return Site(
         root=content.root,
         config=content.config,
@@ -112,6 +113,25 @@ class _Resolver:
             f"create content/entities/{entity_id}.md to describe it, or fix the reference",
         )
         return entity_id
+
+
+def _check_note_references(
+    entities: Iterable[Entity], articles: Iterable[Article], lookup: dict[str, str], diagnostics: Diagnostics
+) -> None:
+    """A [[...]] in an entity's notes or an annotation's note makes no stub (notes only link):
+    one that names no entity is shown as plain text, so say so."""
+    notes = [(e.path, e.notes_line, e.notes) for e in entities if e.path is not None and "[[" in e.notes]
+    notes += [(a.path, n.line, n.note) for a in articles for n in a.annotations if "[[" in n.note]
+    for path, line, text in notes:
+        for match in MENTION_RE.finditer(text):
+            target = match.group(1).strip()
+            if name_key(target) not in lookup:
+                diagnostics.warning(
+                    path,
+                    line + text.count("\n", 0, match.start()),
+                    f"unknown entity '{target}' in a note is shown as plain text: "
+                    f"create content/entities/{stub_id(target)}.md, or fix the reference",
+                )
 
 
 def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> dict[str, Entity]:

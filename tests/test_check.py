@@ -310,3 +310,38 @@ def test_site_pages_are_read_as_a_browser_reads_them(shipped_site: Path, tmp_pat
         f"{page}:4: error: broken link '/missing.js': no file missing.js",
         f"{page}:7: error: broken link '/after/': no file after/index.html",
     ]
+
+
+def test_unknown_references_in_notes_are_reported_by_build_and_check(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2024-03-01\nentities: [Acme]\nannotations:\n"
+            "  - quote: Acme\n    note: See [[Nowhere Ltd]].\n---\nAcme.\n",
+            "entities/acme.md": entity("Acme") + "A maker.\n\nOwned by [[acme|itself]] and [[Ghost Holding]].\n",
+        }
+    )
+    expected = [
+        f"{content}/articles/a.md:6: warning: unknown entity 'Nowhere Ltd' in a note is shown as plain text: "
+        "create content/entities/nowhere-ltd.md, or fix the reference",
+        f"{content}/entities/acme.md:7: warning: unknown entity 'Ghost Holding' in a note is shown as plain text: "
+        "create content/entities/ghost-holding.md, or fix the reference",
+    ]
+    assert problems(run_check("--content", str(content))[1]) == expected
+    assert [str(d) for d in build_project(content).diagnostics] == expected
+
+
+def test_a_bad_site_language_is_one_error_not_one_per_article(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "site.yml": "title: T\nlanguage: italiano\n",
+            **{f"articles/{n}.md": ARTICLE.format(title=n, entities="Acme", body="Acme.") for n in "abc"},
+            "articles/d.md": "---\ntitle: D\ndate: 2024-03-01\nlang: xx_YY\nentities: [Acme]\n---\nAcme.\n",
+            "entities/acme.md": entity("Acme"),
+        }
+    )
+    status, output = run_check("--content", str(content))
+    assert status == 1
+    assert problems(output) == [
+        f"{content}/articles/d.md:4: error: 'lang' must be a BCP 47 language code such as 'it' or 'en-GB', not 'xx_YY'",
+        f"{content}/site.yml:2: error: 'language' must be a BCP 47 code such as 'it' or 'en', not 'italiano'",
+    ]
