@@ -23,7 +23,7 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         return SiteConfig(title="")
     try:
         text = path.read_text(encoding="utf-8")
-        data, lines, items = parse_yaml(text, first_line=1, source=text.split("\n"), subject="site.yml")
+        data, lines, items, _ = parse_yaml(text, first_line=1, source=text.split("\n"), subject="site.yml")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")

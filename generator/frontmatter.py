@@ -54,6 +54,9 @@ class Document:
     body_line: int  # file line where the body starts
     lines: dict[str, int] = field(default_factory=dict)  # top-level key -> file line
     item_lines: dict[str, list[int]] = field(default_factory=dict)  # list key -> line of each item
+    item_keys: dict[str, list[dict[str, int]]] = field(
+        default_factory=dict
+    )  # list key -> each mapping item's key lines
 
 
 def split_document(text: str) -> Document:
@@ -69,15 +72,16 @@ def split_document(text: str) -> Document:
     else:
         raise FrontMatterError(1, "front matter is not closed: add a line '---' after the YAML keys")
     yaml_text = "\n".join(lines[1:index])
-    data, key_lines, item_lines = parse_yaml(yaml_text, first_line=2, source=lines, subject="front matter")
+    data, key_lines, item_lines, item_keys = parse_yaml(yaml_text, first_line=2, source=lines, subject="front matter")
     body = "\n".join(lines[index + 1 :])
-    return Document(data, body, index + 2, key_lines, item_lines)
+    return Document(data, body, index + 2, key_lines, item_lines, item_keys)
 
 
 def parse_yaml(
     yaml_text: str, first_line: int, source: list[str], subject: str
-) -> tuple[dict[str, Any], dict[str, int], dict[str, list[int]]]:
-    """Load a YAML mapping; return it with the file line of each key and of each list item.
+) -> tuple[dict[str, Any], dict[str, int], dict[str, list[int]], dict[str, list[dict[str, int]]]]:
+    """Load a YAML mapping; return it with the file line of each key, of each list item, and of
+    each key of a list item that is a mapping (an annotation's 'entity').
     `subject` ('front matter', 'site.yml') names the YAML in error messages."""
     loader = _Loader(yaml_text)
     try:
@@ -105,12 +109,20 @@ def parse_yaml(
         raise FrontMatterError(first_line, f"{subject} must be a mapping of keys to values, such as 'title: ...'")
     key_lines: dict[str, int] = {}
     item_lines: dict[str, list[int]] = {}
+    item_keys: dict[str, list[dict[str, int]]] = {}
     for key_node, value_node in node.value if node is not None else ():
         key = str(key_node.value)
         key_lines[key] = first_line + key_node.start_mark.line
         if isinstance(value_node, yaml.SequenceNode):
             item_lines[key] = [first_line + item.start_mark.line for item in value_node.value]
-    return data, key_lines, item_lines
+            item_keys[key] = [_key_lines(item, first_line) for item in value_node.value]
+    return data, key_lines, item_lines, item_keys
+
+
+def _key_lines(node: yaml.Node, first_line: int) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): first_line + key.start_mark.line for key, _ in node.value}
 
 
 def _source_line(source: list[str], line: int) -> str | None:
@@ -125,8 +137,11 @@ class Fields:
         self.report = report
         self.start_line = start_line  # where to point for a missing key
 
-    def line(self, key: str, index: int | None = None) -> int:
+    def line(self, key: str, index: int | None = None, item_key: str | None = None) -> int:
+        """The line of `key`; of its item `index`; of that item's own key `item_key`."""
         if index is not None and key in self.doc.item_lines:
+            if item_key is not None and item_key in self.doc.item_keys[key][index]:
+                return self.doc.item_keys[key][index][item_key]
             return self.doc.item_lines[key][index]
         return self.doc.lines.get(key, self.start_line)
 

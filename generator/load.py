@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -297,13 +298,14 @@ def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotatio
         if not isinstance(item, dict):
             error(line, "each annotation must be a mapping with 'quote' and 'note'")
             continue
+        at = functools.partial(fields.line, "annotations", index)  # the line of one of its keys
         for key in item:
             if key not in ANNOTATION_KEYS:
-                warn(line, f"unknown annotation key '{key}' is ignored; known keys: {', '.join(ANNOTATION_KEYS)}")
+                warn(at(key), f"unknown annotation key '{key}' is ignored; known keys: {', '.join(ANNOTATION_KEYS)}")
         texts = {key: item.get(key) for key in ("quote", "note", "prefix", "suffix", "kind", "lang")}
         bad = [key for key, text in texts.items() if text is not None and not isinstance(text, str)]
         if bad:
-            error(line, f"annotation '{bad[0]}' must be text; put it in quotes")
+            error(at(bad[0]), f"annotation '{bad[0]}' must be text; put it in quotes")
             continue
         if not texts["quote"] or not texts["note"]:
             missing = "quote" if not texts["quote"] else "note"
@@ -311,12 +313,14 @@ def _annotations(fields: Fields, error: Report, warn: Report) -> tuple[Annotatio
             continue
         kind = texts["kind"] or "note"
         if kind not in ANNOTATION_KINDS:
-            error(line, f"annotation 'kind' must be one of {', '.join(ANNOTATION_KINDS)}, not '{kind}'")
+            error(at("kind"), f"annotation 'kind' must be one of {', '.join(ANNOTATION_KINDS)}, not '{kind}'")
             continue
         if texts["lang"] and not is_language_tag(texts["lang"]):
-            error(line, f"annotation 'lang' must be a BCP 47 language code such as 'en', not '{texts['lang']}'")
+            error(at("lang"), f"annotation 'lang' must be a BCP 47 language code such as 'en', not '{texts['lang']}'")
             continue
-        entity = _ref(item["entity"], line, "entity", error, allow_mappings=False) if item.get("entity") else None
+        entity = (
+            _ref(item["entity"], at("entity"), "entity", error, allow_mappings=False) if item.get("entity") else None
+        )
         annotations.append(
             Annotation(
                 texts["quote"],

@@ -345,3 +345,20 @@ def test_a_bad_site_language_is_one_error_not_one_per_article(make_project: Make
         f"{content}/articles/d.md:4: error: 'lang' must be a BCP 47 language code such as 'it' or 'en-GB', not 'xx_YY'",
         f"{content}/site.yml:2: error: 'language' must be a BCP 47 code such as 'it' or 'en', not 'italiano'",
     ]
+
+
+def test_an_annotations_keys_are_reported_at_their_own_lines(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2024-03-01\nentities: [Acme]\nannotations:\n"
+            "  - quote: Acme\n    note: A note.\n    entity: Nobody Inc\n    colour: red\n---\nAcme.\n",
+            "entities/acme.md": entity("Acme"),
+        }
+    )
+    article = content / "articles/a.md"
+    assert problems(run_check("--content", str(content))[1]) == [
+        f"{article}:8: warning: unknown entity 'Nobody Inc': it gets a stub page; "
+        "create content/entities/nobody-inc.md to describe it, or fix the reference",
+        f"{article}:9: warning: unknown annotation key 'colour' is ignored; "
+        "known keys: quote, prefix, suffix, note, kind, entity, lang",
+    ]

@@ -176,7 +176,7 @@ ERROR_CASES = [
     pytest.param(
         "articles/x.md",
         "---\ntitle: Noted\ndate: 2025-02-10\nannotations:\n  - quote: A good\n    note: fine\n    kind: joke\n---\nA good article.\n",
-        "content/articles/x.md:5: error: annotation 'kind' must be one of note, fact-check, translation, correction, context, not 'joke'",
+        "content/articles/x.md:7: error: annotation 'kind' must be one of note, fact-check, translation, correction, context, not 'joke'",
         id="annotation-bad-kind",
     ),
     pytest.param(
