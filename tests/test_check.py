@@ -18,6 +18,12 @@ from tests.conftest import REPO, MakeProject, build_project
 ARTICLE = "---\ntitle: {title}\ndate: 2024-03-01\nentities: [{entities}]\n---\n{body}\n"
 
 
+def annotated(*keys: str) -> str:
+    """An article about Acme with one annotation on 'Acme' (line 6) and these keys, from line 7."""
+    rest = "".join(f"    {key}\n" for key in keys)
+    return f"---\ntitle: A\ndate: 2024-03-01\nentities: [Acme]\nannotations:\n  - quote: Acme\n{rest}---\nAcme.\n"
+
+
 def entity(name: str, *aliases: str) -> str:
     """An organisation's file; its aliases one per line, from line 5."""
     listed = "".join(f"\n  - {alias}" for alias in aliases)
@@ -315,8 +321,7 @@ def test_site_pages_are_read_as_a_browser_reads_them(shipped_site: Path, tmp_pat
 def test_unknown_references_in_notes_are_reported_by_build_and_check(make_project: MakeProject) -> None:
     content = make_project(
         {
-            "articles/a.md": "---\ntitle: A\ndate: 2024-03-01\nentities: [Acme]\nannotations:\n"
-            "  - quote: Acme\n    note: See [[Nowhere Ltd]].\n---\nAcme.\n",
+            "articles/a.md": annotated("note: See [[Nowhere Ltd]]."),
             "entities/acme.md": entity("Acme") + "A maker.\n\nOwned by [[acme|itself]] and [[Ghost Holding]].\n",
         }
     )
@@ -350,8 +355,7 @@ def test_a_bad_site_language_is_one_error_not_one_per_article(make_project: Make
 def test_an_annotations_keys_are_reported_at_their_own_lines(make_project: MakeProject) -> None:
     content = make_project(
         {
-            "articles/a.md": "---\ntitle: A\ndate: 2024-03-01\nentities: [Acme]\nannotations:\n"
-            "  - quote: Acme\n    note: A note.\n    entity: Nobody Inc\n    colour: red\n---\nAcme.\n",
+            "articles/a.md": annotated("note: A note.", "entity: Nobody Inc", "colour: red"),
             "entities/acme.md": entity("Acme"),
         }
     )
