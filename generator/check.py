@@ -18,7 +18,6 @@ from generator.build import (
 )
 from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
-from generator.frontmatter import FrontMatterError, split_document
 from generator.load import load_content
 from generator.markdown import name_matcher, unlinked_names
 from generator.model import Entity, PageKeys, RenderedArticle, Site
@@ -145,17 +144,9 @@ def _names_shared_by_entities(site: Site, diagnostics: Diagnostics) -> None:
 
 def _name_line(entity: Entity, key: str) -> tuple[str, int]:
     """The entity's name or alias with this key, as written, and its line in the entity's file."""
-    assert entity.path is not None
-    try:
-        document = split_document(entity.path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, FrontMatterError):
-        document = None
-    if name_key(entity.name) == key:
-        return entity.name, document.lines.get("name", 1) if document else 1
-    for index, alias in enumerate(entity.aliases):
-        if name_key(alias) == key:
-            lines = document.item_lines.get("aliases", []) if document else []
-            return alias, lines[index] if index < len(lines) else document.lines.get("aliases", 1) if document else 1
+    for text, line in zip((entity.name, *entity.aliases), entity.name_lines, strict=False):
+        if name_key(text) == key:
+            return text, line
     return entity.id, 1  # the id: the file's own name
 
 

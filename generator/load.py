@@ -185,12 +185,13 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
     if website and not URL_RE.fullmatch(website):
         error(fields.line("website"), f"'website' must be an http(s) URL, not '{website}'")
     parent = _single_ref(fields, "parent", error)
+    aliases = fields.text_list("aliases")
     entity = Entity(
         id=path.stem,
         name=fields.text("name", required=True),
         type=entity_type,
         path=path,
-        aliases=fields.text_list("aliases"),
+        aliases=aliases,
         description=fields.text("description"),
         wikidata=wikidata,
         website=website,
@@ -198,6 +199,7 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
         related=_entity_refs(fields, "related", error, allow_mappings=False),
         notes=doc.body,
         notes_line=doc.body_line,
+        name_lines=(fields.line("name"), *(fields.line("aliases", index) for index in range(len(aliases)))),
     )
     return entity if len(diagnostics.errors) == before else None
 

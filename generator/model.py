@@ -102,6 +102,7 @@ class Entity:
     related: tuple[EntityRef, ...] = ()
     notes: str = ""
     notes_line: int = 1
+    name_lines: tuple[int, ...] = ()  # file line of the name, then of each alias
 
     @property
     def is_stub(self) -> bool:
