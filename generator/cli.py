@@ -6,9 +6,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from generator import __version__
 from generator.build import BuildOptions, build, clean
@@ -51,10 +51,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rassegna {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    build_parser = commands.add_parser(
+    build_parser = add_command(
+        commands,
         "build",
-        help="build the site",
-        description="Build the archive in --content into a static site in --out. "
+        run_build,
+        "build the site",
+        "Build the archive in --content into a static site in --out. "
         "The previous site is replaced only when the build succeeds.",
     )
     add_site_options(build_parser)
@@ -67,68 +69,74 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="build everything afresh, without reading or writing the build cache (.rassegna-cache/)",
     )
-    build_parser.set_defaults(run=run_build)
-    new_parser = commands.add_parser(
+    new_parser = add_command(
+        commands,
         "new",
-        help="write a new article or entity file",
-        description="Write content/articles/<slug>.md or content/entities/<slug>.md with valid front matter "
+        run_new,
+        "write a new article or entity file",
+        "Write content/articles/<slug>.md or content/entities/<slug>.md with valid front matter "
         "(the slug from the title or name, today's date, the site's language); never over an existing file.",
     )
     new_parser.add_argument("kind", choices=("article", "entity"), help="what to write")
     new_parser.add_argument("title", help="the article's title, or the entity's name")
     new_parser.add_argument("--type", dest="entity_type", default="topic", help="the entity's type (default: topic)")
     add_content_option(new_parser)
-    new_parser.set_defaults(run=run_new)
-    check_parser = commands.add_parser(
+    check_parser = add_command(
+        commands,
         "check",
-        help="report every problem in the content and, with --site, in the built site",
-        description="Report what a build would (front matter, references, annotations), what an editor "
+        run_check,
+        "report every problem in the content and, with --site, in the built site",
+        "Report what a build would (front matter, references, annotations), what an editor "
         "should look at (stub entities, entities no article mentions, names shared by two entities, "
         "articles with no entities, known names left unlinked) and, with --site, what would break the "
         "published site (links, #fragments, images without alt, paths that differ only in case, "
         "GitHub Pages' size limits). Nothing is written. Exit 1 on errors.",
     )
-    check_parser.add_argument(
-        "--content", type=Path, default=None, metavar="DIR", help="content directory (default: content)"
-    )
+    add_content_option(check_parser, default=None)  # None: content/, unless only --site is asked for
     check_parser.add_argument("--site", type=Path, default=None, metavar="DIR", help="a built site to check too")
-    check_parser.add_argument(
-        "--base-url",
-        default=None,
-        metavar="URL",
-        help="where the site is hosted (default: what its build recorded, else site.yml's)",
-    )
-    check_parser.add_argument("--templates", type=Path, default=None, metavar="DIR", help="templates directory")
+    add_base_url_option(check_parser, "where the site is hosted (default: what its build recorded, else site.yml's)")
+    add_templates_option(check_parser)
     check_parser.add_argument("--drafts", action="store_true", help="check articles marked 'draft: true' too")
     check_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     check_parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text lines, or one JSON document for tools"
     )
-    check_parser.set_defaults(run=run_check)
-    clean_parser = commands.add_parser(
+    clean_parser = add_command(
+        commands,
         "clean",
-        help="remove the built site and its build cache",
-        description="Remove --out, only if rassegna built it (it holds a .rassegna marker), and its build cache.",
+        run_clean,
+        "remove the built site and its build cache",
+        "Remove --out, only if rassegna built it (it holds a .rassegna marker), and its build cache.",
     )
     add_out_option(clean_parser)
-    clean_parser.set_defaults(run=run_clean)
-    serve_parser = commands.add_parser(
+    serve_parser = add_command(
+        commands,
         "serve",
-        help="build, serve the site and rebuild it on every save",
-        description="Build the site, serve it under the path of its base_url, and rebuild what changed "
+        run_serve,
+        "build, serve the site and rebuild it on every save",
+        "Build the site, serve it under the path of its base_url, and rebuild what changed "
         "whenever a file in --content or the templates is saved; open pages reload by themselves.",
     )
     add_site_options(serve_parser)
     serve_parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve_parser.add_argument("--port", type=port_number, default=8000, help="port (default: 8000; 0 picks a free one)")
     serve_parser.add_argument("--open", action="store_true", help="open the site in a browser")
-    serve_parser.set_defaults(run=run_serve, strict=False, cache=True)
+    serve_parser.set_defaults(strict=False, cache=True)
     return parser
 
 
-def add_content_option(parser: argparse.ArgumentParser) -> None:
+def add_command(
+    commands: Any, name: str, run: Callable[[argparse.Namespace], int], summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand: its one-line help, its --help text, and the function that runs it."""
+    command: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=description)
+    command.set_defaults(run=run)
+    return command
+
+
+def add_content_option(parser: argparse.ArgumentParser, default: Path | None = Path("content")) -> None:
     parser.add_argument(
-        "--content", type=Path, default=Path("content"), metavar="DIR", help="content directory (default: content)"
+        "--content", type=Path, default=default, metavar="DIR", help="content directory (default: content)"
     )
 
 
@@ -138,10 +146,7 @@ def add_out_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_site_options(parser: argparse.ArgumentParser) -> None:
-    """What to build, and where: the options build and serve share."""
-    add_content_option(parser)
-    add_out_option(parser)
+def add_templates_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--templates",
         type=Path,
@@ -149,12 +154,18 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="templates directory (default: ./templates, else the bundled ones)",
     )
-    parser.add_argument(
-        "--base-url",
-        default=None,
-        metavar="URL",
-        help="where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)",
-    )
+
+
+def add_base_url_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--base-url", default=None, metavar="URL", help=help)
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """What to build, and where: the options build and serve share."""
+    add_content_option(parser)
+    add_out_option(parser)
+    add_templates_option(parser)
+    add_base_url_option(parser, "where the site is hosted, e.g. https://user.github.io/archive/ (overrides site.yml)")
     parser.add_argument("--drafts", action="store_true", help="include articles marked 'draft: true'")
     parser.add_argument(
         "--jobs", type=positive, default=default_jobs(), metavar="N", help="worker processes (default: all cores)"
@@ -190,7 +201,7 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     content = args.content
-    if content is None and not (args.site is not None and not Path("content").is_dir()):
+    if content is None and (args.site is None or Path("content").is_dir()):
         content = Path("content")  # the site alone only when there is no content here to check
     result = check(CheckOptions(content, args.site, args.base_url, args.templates, args.drafts, args.strict))
     if args.format == "json":
