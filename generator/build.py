@@ -34,18 +34,18 @@ from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.export import AnnotationLayout, annotation_layout, annotation_pages
 from generator.files import Signature, signatures_of
 from generator.graph import build_graph
+from generator.i18n import Language, load_language
 from generator.load import load_content
 from generator.markdown import Linker, name_matcher, render_article, render_notes
 from generator.model import Article, Content, Entity, Graph, Page, PageKeys, RenderedArticle, Site
 from generator.pages import plain_files, plan_pages
 from generator.parallel import default_jobs, map_in_chunks
+from generator.project import Theme, find_theme
 from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
 from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, remove_site, site_files
-
-BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class BuildResult:
     seconds: float
     diagnostics: list[Diagnostic]
     base_path: str = "/"
+    rendered: int = 0  # pages rendered (the others were unchanged since the last build)
     written: int = 0  # files added or replaced in the site
     removed: int = 0  # files no page makes any more
     changed: tuple[str, ...] = ()  # the files written and removed, by path in the site
@@ -136,7 +137,8 @@ class Built:
     keys: PageKeys
     render_key: str  # what every body is rendered with, besides its own file
     env: jinja2.Environment
-    templates: Path
+    theme: Theme
+    ui: Language
     annotations: AnnotationLayout
 
 
@@ -148,10 +150,10 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     rendered nor written."""
     started = time.perf_counter()
     with without_cycle_collection():
-        templates, previous = _remembered(options)
+        theme, previous = _remembered(options)
         if previous.unchanged and previous.manifest is not None:
             return repeated(previous.manifest, time.perf_counter() - started)
-        built = _build(options, templates, previous, progress)
+        built = _build(options, theme, previous, progress)
         if previous.store is not None:
             save_state(previous.store, built.state)
     return replace(built.result, seconds=time.perf_counter() - started)  # saving the cache included
@@ -162,18 +164,18 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
     without saving the cache: what the watch server runs when an edit needs more than a page."""
     started = time.perf_counter()
     with without_cycle_collection():
-        templates, previous = _remembered(options, last)
+        theme, previous = _remembered(options, last)
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
-        return _build(options, templates, previous, progress)
+        return _build(options, theme, previous, progress)
 
 
-def _remembered(options: BuildOptions, last: Built | None = None) -> tuple[Path, Previous]:
-    """The templates, after checking the options; and what the last build knows."""
-    templates = find_templates(options.templates)
-    check_options(options, templates)
-    return templates, remembered(options, templates, last)
+def _remembered(options: BuildOptions, last: Built | None = None) -> tuple[Theme, Previous]:
+    """The theme, after checking the options; and what the last build knows."""
+    theme = find_theme(options.templates, options.content)
+    check_options(options, theme)
+    return theme, remembered(options, theme, last)
 
 
 def repeated(manifest: Manifest, seconds: float) -> BuildResult:
@@ -195,18 +197,19 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _build(options: BuildOptions, templates: Path, previous: Previous, progress: Progress | None) -> Built:
+def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Progress | None) -> Built:
     report = progress or (lambda stage, done, total: None)
     started, started_ns = time.perf_counter(), time.time_ns()
     diagnostics = Diagnostics()
     if previous.state is None and previous.manifest is not None and previous.store is not None:
         previous.state = load_state(previous.store, previous.manifest)  # not kept in memory: from disk
     compiled = compiled_templates(previous.store) if previous.store is not None else None
-    diagnostics.items.extend(check_templates(templates, compiled))
+    diagnostics.items.extend(check_templates(theme, compiled))
     state = previous.state
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
     content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs, reuse)
     site = resolve(content, diagnostics)
+    ui = site_language(site, theme, options.content, diagnostics)
     if options.strict:
         diagnostics.apply_strict()
     if diagnostics.errors:
@@ -214,14 +217,14 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     report("read", len(site.articles), len(site.articles))
 
     inputs = input_digests(previous, content)
-    render_key = fingerprint(generator_digest(), site.config, lexicon(site))
-    keys = page_keys(content, site, inputs, templates, previous, render_key)
+    render_key = fingerprint(generator_digest(), site.config, lexicon(site), ui.key)
+    keys = page_keys(content, site, inputs, theme, previous, render_key)
     cached = {
         slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
     }
-    rendered = render_articles(site, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
+    rendered = render_articles(site, ui, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
     keys = replace(keys, listings={a.slug: listing_key(a, rendered[a.slug]) for a in site.articles})
-    urls, graph, annotations, pages, copies = plan_site(site, rendered, templates, keys, inputs)
+    urls, graph, annotations, pages, copies = plan_site(site, rendered, theme, ui, keys, inputs)
     check_collisions(pages, copies, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
@@ -229,8 +232,8 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     outputs = [Urls.file_for(page.path) for page in pages] + [copy.path for copy in copies]
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
-    env = make_environment(templates, site.config, compiled)
-    staged = write_site(options, env, templates, pages, copies, stale, stamp, report, keys.previous, urls.base_url)
+    env = make_environment(theme, site.config, ui, compiled)
+    staged = write_site(options, env, theme, pages, copies, stale, stamp, report, keys.previous, urls.base_url)
     result = BuildResult(
         pages=sum(1 for page in pages if page.path.endswith("/")),
         articles=len(site.articles),
@@ -238,6 +241,7 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
         base_path=urls.base_path,
+        rendered=sum(1 for page in pages if not page.unchanged),
         written=len(staged),
         removed=len(stale),
         changed=tuple(sorted({*staged, *stale})),
@@ -250,24 +254,31 @@ def _build(options: BuildOptions, templates: Path, previous: Previous, progress:
     bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
     keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
     state = BuildState(manifest, content.files, bodies, keyed)
-    return Built(result, state, site, rendered, graph, keys, render_key, env, templates, annotations)
+    return Built(result, state, site, rendered, graph, keys, render_key, env, theme, ui, annotations)
+
+
+def site_language(site: Site, theme: Theme, content: Path, diagnostics: Diagnostics) -> Language:
+    """The UI catalogs for site.yml's language, from the theme's locale/ folders."""
+    folders = [folder / "locale" for folder in theme.folders]
+    return load_language(site.config.language, folders, diagnostics, content / "site.yml")
 
 
 def plan_site(
     site: Site,
     rendered: dict[str, RenderedArticle],
-    templates: Path,
+    theme: Theme,
+    ui: Language,
     keys: PageKeys,
     inputs: dict[str, tuple[Signature, str]],
 ) -> tuple[Urls, Graph, AnnotationLayout, list[Page], list[Copy]]:
     """Every file of the site: the pages with their keys, and the files copied as they are."""
     urls = Urls(site.config.base_url)
     graph = build_graph(site, rendered)
-    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys)
+    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, ui)
     pages += [with_key(page, keys) for page in plain_files(urls, site.config.cname)]
     annotations = annotation_layout(site, rendered, urls)
     pages += annotation_pages(site, rendered, urls, keys, annotations)
-    return urls, graph, annotations, pages, files_to_copy(site, templates, inputs)
+    return urls, graph, annotations, pages, files_to_copy(site, theme, inputs)
 
 
 def clean(out: Path) -> list[Path]:
@@ -282,9 +293,9 @@ def clean(out: Path) -> list[Path]:
     return removed
 
 
-def check_options(options: BuildOptions, templates: Path) -> None:
+def check_options(options: BuildOptions, theme: Theme) -> None:
     check_inputs(options.content, options.base_url)
-    check_output_dir(options.out, [options.content, templates])
+    check_output_dir(options.out, [options.content, *theme.folders])
 
 
 def check_inputs(content: Path | None, base_url: str | None) -> None:
@@ -295,14 +306,15 @@ def check_inputs(content: Path | None, base_url: str | None) -> None:
         raise UsageError(bad_url.replace("base_url", "--base-url", 1))
 
 
-def remembered(options: BuildOptions, templates: Path, last: Built | None = None) -> Previous:
+def remembered(options: BuildOptions, theme: Theme, last: Built | None = None) -> Previous:
     """The last build's manifest (from memory, or the cache), and which inputs changed since."""
-    settings = fingerprint(generator_digest(), str(options.content.resolve()), str(templates.resolve()),
+    folders = [str(folder.resolve()) for folder in theme.folders]
+    settings = fingerprint(generator_digest(), str(options.content.resolve()), folders,
                            options.base_url, options.drafts, options.strict)  # fmt: skip
     store = cache_dir(options.out) if options.cache else None
     kept = last.state if last is not None and last.state.manifest.settings == settings else None
     manifest = kept.manifest if kept else load_manifest(store, settings) if store is not None else None
-    signatures = scan(options.content, templates)
+    signatures = scan(options.content, *theme.folders)
     current = manifest is not None and read_stamp(options.out) == manifest.stamp
     changed = changed_files(signatures, manifest)
     return Previous(settings, store, signatures, changed, options.out, manifest, kept, current)
@@ -321,17 +333,17 @@ def page_keys(
     content: Content,
     site: Site,
     inputs: dict[str, tuple[Signature, str]],
-    templates: Path,
+    theme: Theme,
     previous: Previous,
     render_key: str,
 ) -> PageKeys:
     """Digests of what each page is made from: equal digests, equal pages."""
     files = content.files
-    folder = os.path.join(str(templates), "")
-    theme = sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folder))
+    folders = tuple(os.path.join(str(folder), "") for folder in theme.folders)
+    theme_files = sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folders))
     articles = {a.slug: article_key(a, files[str(a.path)].digest, render_key) for a in site.articles}
     return PageKeys(
-        site=fingerprint(render_key, theme),
+        site=fingerprint(render_key, theme_files),
         articles=articles,
         entities={
             e.id: fingerprint(str(e.path), files[str(e.path)].digest) if e.path else fingerprint(e)
@@ -358,7 +370,7 @@ def entity_notes(site: Site) -> Callable[[Entity], str]:
 def write_site(
     options: BuildOptions,
     env: object,
-    templates: Path,
+    theme: Theme,
     pages: list[Page],
     copies: list[Copy],
     stale: set[str],
@@ -371,7 +383,7 @@ def write_site(
     files written."""
     todo = [page for page in pages if not page.unchanged]
     with SiteWriter(options.out, base_url) as writer:
-        parallel.shared.update(env=env, templates=templates, pages=todo, writer=writer)
+        parallel.shared.update(env=env, theme=theme, pages=todo, writer=writer)
         results = map_in_chunks(_write_pages, range(len(todo)), options.jobs, lambda d, t: report("write", d, t))
         problems = [problem for problem in results if isinstance(problem, Diagnostic)]
         if problems:
@@ -417,6 +429,7 @@ def with_key(page: Page, keys: PageKeys) -> Page:
 
 def render_articles(
     site: Site,
+    ui: Language,
     diagnostics: Diagnostics,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
@@ -425,7 +438,7 @@ def render_articles(
     """Every article's body, rendered; those in `cached` are taken from there."""
     known = cached or {}
     todo = [article for article in site.articles if article.slug not in known]
-    parallel.shared.update(site=site, matcher=name_matcher(all_names(site)) if todo else None)
+    parallel.shared.update(site=site, ui=ui, matcher=name_matcher(all_names(site)) if todo else None)
     fresh = dict(zip((a.slug for a in todo), map_in_chunks(_render_bodies, todo, jobs, progress), strict=True))
     rendered = {article.slug: known.get(article.slug) or fresh[article.slug] for article in site.articles}
     for article in site.articles:
@@ -435,17 +448,14 @@ def render_articles(
 
 
 def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
-    site, matcher = parallel.shared["site"], parallel.shared["matcher"]
-    return [
-        render_article(a.body, linker_for(site, a.slug, matcher), a.annotations, site.config.language, a.lang)
-        for a in articles
-    ]
+    site, ui, matcher = parallel.shared["site"], parallel.shared["ui"], parallel.shared["matcher"]
+    return [render_article(a.body, linker_for(site, a.slug, matcher), a.annotations, ui, a.lang) for a in articles]
 
 
 def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
     """Render pages and stage those that differ (in a worker): True if staged, a template error
     as a diagnostic."""
-    env, templates, pages = parallel.shared["env"], parallel.shared["templates"], parallel.shared["pages"]
+    env, theme, pages = parallel.shared["env"], parallel.shared["theme"], parallel.shared["pages"]
     writer: SiteWriter = parallel.shared["writer"]
     results: list[Diagnostic | bool] = []
     for index in indexes:
@@ -456,7 +466,7 @@ def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
             else:
                 data = page.data() if callable(page.data) else page.data
         except Exception as exc:
-            problem = template_problem(exc, templates)
+            problem = template_problem(exc, theme)
             if problem is None:
                 raise
             return results + [problem] + [False] * (len(indexes) - len(results) - 1)  # the rest is moot
@@ -464,11 +474,12 @@ def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
     return results
 
 
-def files_to_copy(site: Site, templates: Path, inputs: dict[str, tuple[Signature, str]]) -> list[Copy]:
-    """The theme's assets, then content/static/ as it is; keyed by their bytes."""
-    assets, static = templates / "assets", site.root / "static"
-    theme = [(f"assets/{p.relative_to(assets).as_posix()}", p) for p in sorted(assets.rglob("*")) if p.is_file()]
-    files = theme + [(p.relative_to(static).as_posix(), p) for p in site.static_files]
+def files_to_copy(site: Site, theme: Theme, inputs: dict[str, tuple[Signature, str]]) -> list[Copy]:
+    """The theme's assets (a project's override first), then content/static/ as it is; keyed
+    by their bytes."""
+    static = site.root / "static"
+    assets = [(f"assets/{name}", path) for name, path in theme.files("assets").items()]
+    files = assets + [(p.relative_to(static).as_posix(), p) for p in site.static_files]
     return [Copy(path, source, fingerprint(path, source_digest(source, inputs))) for path, source in files]
 
 
@@ -506,12 +517,3 @@ def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> L
         mode=site.config.autolink,
         matcher=matcher,
     )
-
-
-def find_templates(explicit: Path | None) -> Path:
-    for candidate in (explicit, Path("templates"), BUNDLED_TEMPLATES):
-        if candidate is not None and (candidate / "base.html").is_file():
-            return candidate
-        if candidate is explicit and explicit is not None:
-            raise UsageError(f"--templates {explicit} has no base.html; point it at a templates directory")
-    raise UsageError(f"no templates found (looked in ./templates and {BUNDLED_TEMPLATES}); pass --templates DIR")

@@ -11,10 +11,10 @@ from generator.build import (
     all_names,
     check_collisions,
     check_inputs,
-    find_templates,
     linker_for,
     plan_site,
     render_articles,
+    site_language,
 )
 from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
@@ -22,6 +22,7 @@ from generator.load import load_content
 from generator.markdown import name_matcher, unlinked_names
 from generator.model import Entity, PageKeys, RenderedArticle, Site
 from generator.parallel import default_jobs
+from generator.project import find_theme
 from generator.resolve import resolve
 from generator.sitecheck import check_site
 from generator.templates import check_templates
@@ -86,14 +87,15 @@ def check(options: CheckOptions) -> CheckResult:
 def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics) -> Site:
     """The build's own checks (templates, front matter, references, annotations, files that
     would overwrite generated ones), then the editorial ones."""
-    templates = find_templates(options.templates)
-    diagnostics.items.extend(check_templates(templates, None))
+    theme = find_theme(options.templates, content)
+    diagnostics.items.extend(check_templates(theme, None))
     loaded = load_content(content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(loaded, diagnostics)
-    rendered = render_articles(site, diagnostics, options.jobs)
+    ui = site_language(site, theme, content, diagnostics)
+    rendered = render_articles(site, ui, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
         unkeyed = PageKeys("", defaultdict(str), defaultdict(str), listings=defaultdict(str))
-        *_, pages, copies = plan_site(site, rendered, templates, unkeyed, {})
+        *_, pages, copies = plan_site(site, rendered, theme, ui, unkeyed, {})
         check_collisions(pages, copies, diagnostics)
     review(site, rendered, diagnostics, complete=not diagnostics.errors)
     return site

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from generator import __version__
-from generator.build import BuildOptions, build, clean
+from generator.build import BuildOptions, BuildResult, build, clean
 from generator.check import CheckOptions, CheckResult, check
 from generator.errors import ContentError, Diagnostic, UsageError
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
-from generator.scaffold import new_article, new_entity
+from generator.project import find_root, shown
+from generator.scaffold import init_project, new_article, new_entity
+from generator.text import counted
 
 
 def run() -> NoReturn:
@@ -35,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        locate_project(args)
         return int(args.run(args))
     except UsageError as exc:
         print(f"rassegna: error: {exc}", file=sys.stderr)
@@ -51,6 +54,19 @@ def make_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rassegna {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    init_parser = add_command(
+        commands,
+        "init",
+        run_init,
+        "start a new archive",
+        "Write a new archive ready to build, serve and publish into DIR: content/site.yml, an example "
+        "article with an entity mention and an annotation, its two entities, .gitignore and the "
+        "GitHub Pages workflow. Files that exist are never written over.",
+    )
+    init_parser.add_argument("dir", nargs="?", type=Path, default=Path("."), help="where (default: here)")
+    init_parser.add_argument("--lang", default="en", help="the site's language, a BCP 47 code (default: en)")
+    init_parser.add_argument("--title", default=None, help="the site's title")
+    add_base_url_option(init_parser, "where the site will be hosted (default: /; the Pages workflow passes its own)")
     build_parser = add_command(
         commands,
         "build",
@@ -92,7 +108,7 @@ def make_parser() -> argparse.ArgumentParser:
         "published site (links, #fragments, images without alt, paths that differ only in case, "
         "GitHub Pages' size limits). Nothing is written. Exit 1 on errors.",
     )
-    add_content_option(check_parser, default=None)  # None: content/, unless only --site is asked for
+    add_content_option(check_parser)  # none given: the project's, unless only --site is asked for
     check_parser.add_argument("--site", type=Path, default=None, metavar="DIR", help="a built site to check too")
     add_base_url_option(check_parser, "where the site is hosted (default: what its build recorded, else site.yml's)")
     add_templates_option(check_parser)
@@ -134,15 +150,19 @@ def add_command(
     return command
 
 
-def add_content_option(parser: argparse.ArgumentParser, default: Path | None = Path("content")) -> None:
+def add_content_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--content", type=Path, default=default, metavar="DIR", help="content directory (default: content)"
+        "--content",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="content directory (default: content/ of the project this folder is in)",
     )
 
 
 def add_out_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--out", type=Path, default=Path("site"), metavar="DIR", help="output directory (default: site)"
+        "--out", type=Path, default=None, metavar="DIR", help="output directory (default: site/ of the project)"
     )
 
 
@@ -172,6 +192,27 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def locate_project(args: argparse.Namespace) -> None:
+    """--content and --out default to the project's: the nearest folder, here or above, that
+    holds content/site.yml (or, failing that, content/ here). Paths stay relative to here, so
+    that messages name files as the user sees them."""
+    args.defaults = {}
+    if getattr(args, "content", False) is not None and getattr(args, "out", False) is not None:
+        return
+    found = find_root(Path.cwd()) or (Path.cwd() if Path("content").is_dir() else None)
+    root = shown(found) if found is not None else None
+    if getattr(args, "content", False) is None and not (args.command == "check" and args.site and root is None):
+        if root is None:
+            raise UsageError(
+                f"no rassegna project here: no content/site.yml in {Path.cwd()} or a folder above it; "
+                "run 'rassegna init' to start one, or pass --content DIR"
+            )
+        args.content = args.defaults["content"] = root / "content"
+    if getattr(args, "out", False) is None:
+        within = root is not None and args.content == root / "content"
+        args.out = args.defaults["out"] = root / "site" if within and root is not None else Path("site")
+
+
 def port_number(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not '{text}'")
@@ -199,10 +240,24 @@ def run_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_init(args: argparse.Namespace) -> int:
+    written = init_project(args.dir, args.lang, args.title, args.base_url or "/", __version__)
+    for path in written.created:
+        print(f"created {path}")
+    for path in written.kept:
+        print(f"kept {path}: it exists already")
+    go = "" if args.dir.resolve() == Path.cwd() else f"cd {args.dir}\n  "
+    print(
+        f"\nnext:\n  {go}rassegna build    build the site into site/\n"
+        "  rassegna serve    preview it at http://127.0.0.1:8000/, rebuilt on every save\n"
+        "  to publish it: push the folder to a GitHub repository and turn Pages on "
+        "(Settings → Pages → Source: GitHub Actions)"
+    )
+    return 0
+
+
 def run_check(args: argparse.Namespace) -> int:
-    content = args.content
-    if content is None and (args.site is None or Path("content").is_dir()):
-        content = Path("content")  # the site alone only when there is no content here to check
+    content = args.content  # None: only --site, outside any project
     result = check(CheckOptions(content, args.site, args.base_url, args.templates, args.drafts, args.strict))
     if args.format == "json":
         print(json.dumps(check_document(result), ensure_ascii=False, indent=2))
@@ -214,9 +269,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def check_summary(result: CheckResult) -> str:
-    checked = [f"{result.articles} articles, {result.entities} entities"] if result.articles or result.entities else []
-    checked += [f"{result.site_files} site files"] if result.site_files else []
-    found = f"{result.errors} error(s), {result.warnings} warning(s)" if result.diagnostics else "no problems"
+    content = f"{counted(result.articles, 'article')}, {counted(result.entities, 'entity', 'entities')}"
+    checked = [content] if result.articles or result.entities else []
+    checked += [counted(result.site_files, "site file")] if result.site_files else []
+    found = f"{counted(result.errors, 'error')}, {counted(result.warnings, 'warning')}" if result.diagnostics else "no problems"
     return f"check: {found} in {'; '.join(checked) or 'nothing'}"
 
 
@@ -255,18 +311,27 @@ def run_build(args: argparse.Namespace) -> int:
     except ContentError as exc:
         report(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.level == "error")
-        print(f"build failed: {errors} error(s); {args.out} was left as it was", file=sys.stderr)
+        print(f"build failed: {counted(errors, 'error')}; {args.out} was left as it was", file=sys.stderr)
         return 1
     report(result.diagnostics)
     print(
-        f"built {result.pages} pages ({result.articles} articles, {result.entities} entities) "
-        f"in {result.seconds:.2f} s into {args.out}"
+        f"built {counted(result.pages, 'page')} ({counted(result.articles, 'article')}, "
+        f"{counted(result.entities, 'entity', 'entities')}) in {result.seconds:.2f} s into {args.out}: "
+        f"{changes(result)}"
     )
-    given = (("content", args.content, "content"), ("out", args.out, "site"), ("base-url", args.base_url, "None"))
-    flags = "".join(f" --{name} {value}" for name, value, default in given if str(value) != default)
+    given = (("content", args.content), ("out", args.out), ("base-url", args.base_url))
+    flags = "".join(f" --{name} {value}" for name, value in given if value is not None and name not in args.defaults)
     url = f"http://127.0.0.1:8000{result.base_path}"
     print(f"preview: rassegna serve{flags} (rebuilds on every save), then open {url}")
     return 0
+
+
+def changes(result: BuildResult) -> str:
+    """What this build did to the site: what the progress counted, and what it wrote."""
+    if not (result.rendered or result.written or result.removed):
+        return "nothing changed"
+    done = [f"{counted(result.rendered, 'file')} rendered", f"{result.written:,} written"]
+    return ", ".join(done + ([f"{result.removed:,} removed"] if result.removed else []))
 
 
 def report(diagnostics: Sequence[Diagnostic]) -> None:

@@ -1,182 +1,162 @@
-"""UI strings and dates in the site's language: Italian and English catalogs."""
+"""The site's language: UI strings from gettext catalogs, and dates, numbers and plural forms
+from CLDR through Babel, so any `language` gets its own dates and none depends on the OS locale.
+
+Catalogs are `locale/<language>/LC_MESSAGES/messages.po` in the theme's folders: a project's
+own first (to add a language, or to change a few strings), then the packaged theme's. Message
+ids are the English text; a language without a catalog shows them, with CLDR dates.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import gettext
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-MONTHS = {
-    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-    "en": "January February March April May June July August September October November December",
+import babel
+from babel.core import UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+from babel.numbers import format_decimal
+
+from generator.errors import Diagnostics
+from generator.text import digest, is_language_tag
+
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (pybabel -k N_); it is translated where it is shown."""
+    return message
+
+
+ENTITY_TYPES = {
+    "person": (N_("Person"), N_("People")),
+    "organization": (N_("Organisation"), N_("Organisations")),
+    "place": (N_("Place"), N_("Places")),
+    "product": (N_("Product"), N_("Products")),
+    "topic": (N_("Topic"), N_("Topics")),
+    "event": (N_("Event"), N_("Events")),
 }
-
-CATALOGS: dict[str, dict[str, str]] = {
-    "it": {
-        "skip": "Vai al contenuto",
-        "nav": "Navigazione principale",
-        "home": "Home",
-        "latest": "Ultimi articoli",
-        "most_mentioned": "Le entità più citate",
-        "entities": "Entità",
-        "all_entities": "Tutte le entità",
-        "tags": "Tag",
-        "all_tags": "Tutti i tag",
-        "tag_title": "Articoli con il tag «{name}»",
-        "articles": "Articoli",
-        "article_count.one": "{n} articolo",
-        "article_count.other": "{n} articoli",
-        "entity_count.one": "{n} entità",
-        "entity_count.other": "{n} entità",
-        "by": "di {authors}",
-        "source": "Fonte",
-        "read_original": "Leggi l'originale",
-        "published": "pubblicato il {date}",
-        "about": "Parla di",
-        "in_this_article": "Chi e cosa in questo articolo",
-        "related_articles": "Articoli correlati",
-        "shared_entities": "in comune: {names}",
-        "part_of": "Fa parte di",
-        "includes": "Comprende",
-        "related": "Collegate",
-        "notes": "Note",
-        "profile": "Scheda",
-        "mentioned_in": "Articoli che la citano",
-        "mentioned_with": "Citate insieme",
-        "stub": "Questa entità non ha ancora una scheda: è citata negli articoli ma non descritta.",
-        "no_articles": "Nessun articolo la cita.",
-        "website": "Sito web",
-        "page_of": "Pagina {n} di {total}",
-        "newer": "← Più recenti",
-        "older": "Meno recenti →",
-        "pagination": "Pagine",
-        "feed": "Feed Atom",
-        "feed_of": "Feed Atom di {name}",
-        "build_failed": "la generazione del sito non è riuscita: qui sotto i problemi; "
-        "finché non li correggi vedi l'ultima versione riuscita.",
-        "not_found": "Pagina non trovata",
-        "not_found_text": "La pagina che cerchi non esiste o è stata spostata.",
-        "back_home": "Torna alla pagina iniziale",
-        "made_with": "Archivio generato con rassegna",
-        "go_to_mention": "vai al punto dell'articolo",
-        "note_n": "Nota {n}",
-        "back_to_passage": "Torna al passo annotato",
-        "archive_note": "Nota dell'archivio",
-        "annotations": "Note dell'archivio",
-        "annotation_in": "in «{title}»",
-        "go_to_passage": "vai al passo",
-        "kind.note": "Nota",
-        "kind.fact-check": "Verifica",
-        "kind.translation": "Traduzione",
-        "kind.correction": "Correzione",
-        "kind.context": "Contesto",
-        "type.person": "Persona",
-        "type.organization": "Organizzazione",
-        "type.place": "Luogo",
-        "type.product": "Prodotto",
-        "type.topic": "Tema",
-        "type.event": "Evento",
-        "types.person": "Persone",
-        "types.organization": "Organizzazioni",
-        "types.place": "Luoghi",
-        "types.product": "Prodotti",
-        "types.topic": "Temi",
-        "types.event": "Eventi",
-    },
-    "en": {
-        "skip": "Skip to content",
-        "nav": "Main navigation",
-        "home": "Home",
-        "latest": "Latest articles",
-        "most_mentioned": "Most mentioned",
-        "entities": "Entities",
-        "all_entities": "All entities",
-        "tags": "Tags",
-        "all_tags": "All tags",
-        "tag_title": "Articles tagged “{name}”",
-        "articles": "Articles",
-        "article_count.one": "{n} article",
-        "article_count.other": "{n} articles",
-        "entity_count.one": "{n} entity",
-        "entity_count.other": "{n} entities",
-        "by": "by {authors}",
-        "source": "Source",
-        "read_original": "Read the original",
-        "published": "published on {date}",
-        "about": "About",
-        "in_this_article": "Who and what in this article",
-        "related_articles": "Related articles",
-        "shared_entities": "shared: {names}",
-        "part_of": "Part of",
-        "includes": "Includes",
-        "related": "Related",
-        "notes": "Notes",
-        "profile": "Profile",
-        "mentioned_in": "Articles that mention it",
-        "mentioned_with": "Mentioned with",
-        "stub": "This entity has no page of its own yet: articles mention it, nobody has described it.",
-        "no_articles": "No article mentions it.",
-        "website": "Website",
-        "page_of": "Page {n} of {total}",
-        "newer": "← Newer",
-        "older": "Older →",
-        "pagination": "Pages",
-        "feed": "Atom feed",
-        "feed_of": "Atom feed of {name}",
-        "build_failed": "the build failed: the problems are below; until they are fixed you see the last good site.",
-        "not_found": "Page not found",
-        "not_found_text": "The page you are looking for does not exist or has moved.",
-        "back_home": "Back to the home page",
-        "made_with": "Archive built with rassegna",
-        "go_to_mention": "go to the passage",
-        "note_n": "Note {n}",
-        "back_to_passage": "Back to the annotated passage",
-        "archive_note": "The archive's note",
-        "annotations": "Notes from the archive",
-        "annotation_in": "in “{title}”",
-        "go_to_passage": "go to the passage",
-        "kind.note": "Note",
-        "kind.fact-check": "Fact check",
-        "kind.translation": "Translation",
-        "kind.correction": "Correction",
-        "kind.context": "Context",
-        "type.person": "Person",
-        "type.organization": "Organisation",
-        "type.place": "Place",
-        "type.product": "Product",
-        "type.topic": "Topic",
-        "type.event": "Event",
-        "types.person": "People",
-        "types.organization": "Organisations",
-        "types.place": "Places",
-        "types.product": "Products",
-        "types.topic": "Topics",
-        "types.event": "Events",
-    },
+ANNOTATION_KINDS = {
+    "note": N_("Note"),
+    "fact-check": N_("Fact check"),
+    "translation": N_("Translation"),
+    "correction": N_("Correction"),
+    "context": N_("Context"),
 }
 
 
-@functools.cache
-def catalog_language(language: str) -> str:
-    """'it-IT' -> 'it'; a language without a catalog falls back to English."""
-    base = language.split("-")[0].lower()
-    return base if base in CATALOGS else "en"
+@dataclass(frozen=True, eq=False)
+class Language:
+    """The UI of one site: its strings, dates and numbers."""
+
+    tag: str  # as site.yml gives it: 'it', 'de-CH'
+    locale: babel.Locale
+    translations: gettext.NullTranslations
+    key: str  # a digest of the catalogs read: what rendered pages depend on
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.translations.pgettext(context, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form for `n`, by the catalog's plural rule, with %(num)s as a number of the locale."""
+        return self.translations.ngettext(singular, plural, n).replace("%(num)s", self.number(n))
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return self.translations.npgettext(context, singular, plural, n).replace("%(num)s", self.number(n))
+
+    def number(self, n: int) -> str:
+        return str(format_decimal(n, locale=self.locale))
+
+    def date(self, value: dt.date) -> str:
+        """'10 febbraio 2025', 'February 10, 2025', '10. Februar 2025': CLDR's long format."""
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return str(format_date(day, "long", locale=self.locale))
+
+    def type_label(self, entity_type: str, plural: bool = False) -> str:
+        return self.gettext(ENTITY_TYPES[entity_type][plural])
+
+    def kind_label(self, kind: str) -> str:
+        return self.gettext(ANNOTATION_KINDS[kind])
 
 
-def translate(language: str, key: str, **values: object) -> str:
-    text = CATALOGS[catalog_language(language)][key]
-    return text.format(**values) if values else text
+ENGLISH_UI = Language("en", babel.Locale("en"), gettext.NullTranslations(), "")
 
 
-def plural(language: str, key: str, n: int) -> str:
-    form = "one" if n == 1 else "other"
-    return translate(
-        language, f"{key}.{form}", n=f"{n:,}".replace(",", "." if catalog_language(language) == "it" else ",")
-    )
+def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnostics, where: Path) -> Language:
+    """The language `tag` with the catalogs found in `locale_folders` (first wins, message by
+    message); problems are reported at `where` (site.yml) and in the catalogs themselves."""
+    locale = _locale(tag, diagnostics, where)
+    files = [
+        folder / name / "LC_MESSAGES" / f"{DOMAIN}.po" for name in _catalog_names(tag) for folder in locale_folders
+    ]
+    found = [path for path in files if path.is_file()]
+    translations: gettext.NullTranslations = gettext.NullTranslations()
+    for path in reversed(found):  # the last-resort catalog first, then each one in front of it
+        catalog = _read_catalog(path, locale, diagnostics)
+        if catalog is not None:
+            catalog.add_fallback(translations)
+            translations = catalog
+    if not found and locale.language != "en":
+        diagnostics.warning(
+            where,
+            0,
+            f"no catalog of UI strings for language '{tag}': labels are in English, dates in {tag}; "
+            f"to translate them, add templates/locale/{_catalog_names(tag)[-1]}/LC_MESSAGES/{DOMAIN}.po "
+            "(see the README: Translating the interface)",
+        )
+    key = digest(b"".join(path.read_bytes() for path in found if path.is_file())) if found else ""
+    return Language(tag, locale, translations, f"{tag}:{key}")
 
 
-def format_date(value: dt.date, language: str) -> str:
-    """'10 febbraio 2025' in Italian, '10 February 2025' in English."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    month = MONTHS[catalog_language(language)].split()[value.month - 1]
-    return f"{value.day} {month} {value.year}"
+def _catalog_names(tag: str) -> list[str]:
+    """'de-CH' -> ['de_CH', 'de']: the regional catalog first, then the language's."""
+    parts = tag.replace("-", "_").split("_")
+    names = ["_".join([parts[0].lower(), *parts[1:]])] if len(parts) > 1 else []
+    return [*names, parts[0].lower()]
+
+
+def _locale(tag: str, diagnostics: Diagnostics, where: Path) -> babel.Locale:
+    if not is_language_tag(tag):
+        return babel.Locale("en")  # site.yml's own check reports it
+    try:
+        return babel.Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        try:
+            return babel.Locale.parse(_catalog_names(tag)[-1])
+        except (UnknownLocaleError, ValueError):
+            diagnostics.warning(where, 0, f"CLDR has no data for language '{tag}': dates and numbers are in English")
+            return babel.Locale("en")
+
+
+def _read_catalog(path: Path, locale: babel.Locale, diagnostics: Diagnostics) -> gettext.GNUTranslations | None:
+    """A .po file, compiled in memory: no .mo files to keep in step."""
+    try:
+        with path.open("rb") as file:
+            catalog = read_po(file, locale=locale, abort_invalid=True)
+    except PoFileError as exc:  # Babel counts lines from 0, and says so in the message too
+        problem = re.sub(r" on \d+$", "", str(exc))
+        diagnostics.error(path, exc.lineno + 1, f"not a valid gettext catalog: {problem}; check it with msgfmt -c")
+        return None
+    except (UnicodeDecodeError, ValueError) as exc:
+        diagnostics.error(path, 0, f"not a valid gettext catalog: {exc}; save it as UTF-8 text")
+        return None
+    except OSError as exc:
+        diagnostics.error(path, 0, f"cannot read the catalog: {exc.strerror}")
+        return None
+    for message in list(catalog)[1:]:  # untranslated: the next catalog's, or the message id
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(forms):
+            catalog.delete(message.id, message.context)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)

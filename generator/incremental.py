@@ -102,12 +102,12 @@ class Workspace:
         urls = Urls(patched.site.config.base_url)
         edited = {edit.article.slug: edit.article for edit in edits if edit is not None}
         site, rendered, graph, keys = patched.site, patched.rendered, patched.graph, patched.keys
-        pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, touched=set(edited))
+        pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, built.ui, touched=set(edited))
         pages += annotation_pages(site, rendered, urls, keys, built.annotations, edited)
         stamp = uuid.uuid4().hex
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
         staged = write_site(
-            options, built.env, built.templates, pages, [], set(), stamp, _silent, patched.keys.previous, urls.base_url
+            options, built.env, built.theme, pages, [], set(), stamp, _silent, patched.keys.previous, urls.base_url
         )
         state = patched.state
         manifest = replace(
@@ -117,7 +117,10 @@ class Workspace:
         )
         pages_state = state.pages | {page.path: page.key for page in pages}
         seconds = time.perf_counter() - started
-        result = replace(built.result, seconds=seconds, written=len(staged), removed=0, changed=tuple(sorted(staged)))
+        rendered = sum(1 for page in pages if not page.unchanged)
+        result = replace(
+            built.result, seconds=seconds, rendered=rendered, written=len(staged), removed=0, changed=tuple(sorted(staged))
+        )
         return replace(patched, result=result, state=replace(state, manifest=manifest, pages=pages_state))
 
     def _reworded(self, built: Built, path: str) -> Edit | None:
@@ -143,7 +146,7 @@ class Workspace:
         if known != (site.article_entities[article.slug], site.article_about[article.slug]):
             return None
         linker = linker_for(site, article.slug, self._matcher_for(site))
-        body = render_article(article.body, linker, article.annotations, site.config.language, article.lang)
+        body = render_article(article.body, linker, article.annotations, built.ui, article.lang)
         old_notes = len(built.rendered[article.slug].notes)
         if body.problems or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles

@@ -158,7 +158,8 @@ def body_mentions(body: str, first_line: int, error: Report) -> tuple[EntityRef,
         line += body.count("\n", position, match.start())
         position = match.start()
         if match.group(1).strip():
-            refs.append(EntityRef(match.group(1).strip(), line))
+            shown = (match.group(2) or "").strip() or None
+            refs.append(EntityRef(match.group(1).strip(), line, shown=shown))
         else:
             error(line, f"empty mention '{match.group()}': write [[id]] or [[id|shown text]]")
     return tuple(refs)

@@ -33,6 +33,7 @@ class EntityRef:
     text: str
     line: int
     type: str | None = None
+    shown: str | None = None  # [[id|shown text]]: how the article names it
 
 
 @dataclass(frozen=True)

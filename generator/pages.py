@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from generator import urls as paths
-from generator.i18n import translate
+from generator.i18n import Language
 from generator.model import (
     ENTITY_TYPES,
     AnchoredNote,
@@ -94,12 +94,13 @@ def plan_pages(
     entity_notes: Callable[[Entity], str],
     urls: Urls,
     keys: PageKeys,
+    ui: Language,
     touched: set[str] | None = None,
 ) -> list[Page]:
     """Every page with its key; a page whose key equals `keys.previous` comes without a context.
     With `touched`, only the pages that show these articles, after edits that kept their
     date, tags and entities (so that every list, count and index is the same as before)."""
-    plan = _Planner(site, rendered, graph, entity_notes, urls, keys)
+    plan = _Planner(site, rendered, graph, entity_notes, urls, keys, ui)
     if touched is not None:
         return plan.showing(touched)
     pages = [
@@ -135,11 +136,12 @@ class _Planner:
         entity_notes: Callable[[Entity], str],
         urls: Urls,
         keys: PageKeys,
+        ui: Language,
     ) -> None:
         self.site, self.rendered, self.graph, self.urls, self.keys = site, rendered, graph, urls, keys
         self.entity_notes = entity_notes
         self.by_slug = {article.slug: article for article in site.articles}
-        self.language = site.config.language
+        self.ui = ui
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
         self.touched: set[str] | None = None  # plan only the list pages that show these articles
 
@@ -264,7 +266,7 @@ class _Planner:
     ) -> Context:
         return {
             "entity": entity,
-            "type_label": translate(self.language, f"type.{entity.type}"),
+            "type_label": self.ui.type_label(entity.type),
             "parent": self.entity_link(parent) if parent else None,
             "children": [self.entity_link(e) for e in children],
             "related": [self.entity_link(e) for e in related],
@@ -389,7 +391,7 @@ class _Planner:
     def entity_note(self, slug: str, note: AnchoredNote) -> EntityNote:
         article = self.by_slug[slug]
         url = self.urls.url(paths.article(slug))
-        label = translate(self.language, f"kind.{note.annotation.kind}")
+        label = self.ui.kind_label(note.annotation.kind)
         return EntityNote(
             label, note.annotation.kind, note.exact, note.html, f"{url}#ann-{note.number}", article.title, url
         )
@@ -402,7 +404,7 @@ class _Planner:
         return Link(self.urls.url(paths.entity(entity_id)), entity.name, note)
 
     def count_note(self, entity_id: str) -> str:
-        return str(self.graph.count(entity_id))
+        return self.ui.number(self.graph.count(entity_id))
 
     def by_type(self, entity_ids: Any, with_counts: bool = False) -> list[tuple[str, list[Link]]]:
         groups: list[tuple[str, list[Link]]] = []
@@ -411,7 +413,7 @@ class _Planner:
             members.sort(key=lambda e: name_key(self.site.entities[e].name))
             if members:
                 links = [self.entity_link(e, self.count_note(e) if with_counts else "") for e in members]
-                groups.append((translate(self.language, f"types.{entity_type}"), links))
+                groups.append((self.ui.type_label(entity_type, plural=True), links))
         return groups
 
     def paginate(self, slugs: list[str], path_of: Any) -> Iterator[tuple[int, list[str], Pagination]]:

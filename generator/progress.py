@@ -8,7 +8,8 @@ import time
 from types import TracebackType
 from typing import Any
 
-LABELS = {"read": "reading", "render": "rendering articles", "write": "writing pages"}
+# The same words as the build's summary: "N articles", "N files rendered".
+LABELS = {"read": "reading articles", "render": "rendering articles", "write": "rendering files"}
 DELAY = 2.0  # seconds: quick builds show no progress at all
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.errors import Diagnostics
 from generator.model import Article, Content, Entity, EntityRef, Site
-from generator.text import MENTION_RE, name_key, slug_or_digest
+from generator.text import MENTION_RE, is_slug, name_key, slug_or_digest
 
 
 def resolve(content: Content, diagnostics: Diagnostics) -> Site:
@@ -87,6 +87,14 @@ def stub_id(text: str) -> str:
     return slug_or_digest(text, "entity")
 
 
+def stub_name(ref: EntityRef) -> str:
+    """A stub's name: the reference's own text, unless it is an id ('charles-babbage'); then
+    the text an article shows for it, or the id made readable ('Charles Babbage')."""
+    if not is_slug(ref.text):
+        return ref.text
+    return ref.shown or " ".join(word[:1].upper() + word[1:] for word in ref.text.split("-"))
+
+
 class _Resolver:
     def __init__(self, entities: dict[str, Entity], lookup: dict[str, str], diagnostics: Diagnostics) -> None:
         self.entities = dict(entities)
@@ -104,7 +112,7 @@ class _Resolver:
         if found is not None:
             return found
         entity_id = stub_id(ref.text)
-        self.entities[entity_id] = Entity(id=entity_id, name=ref.text, type=ref.type or "topic", path=None)
+        self.entities[entity_id] = Entity(id=entity_id, name=stub_name(ref), type=ref.type or "topic", path=None)
         self.lookup[name_key(ref.text)] = entity_id
         self.diagnostics.warning(
             path,

@@ -27,13 +27,15 @@ from typing import Any, TextIO
 
 import watchfiles
 
-from generator.build import BuildOptions, check_options, find_templates
+from generator.build import BuildOptions, check_options, site_language
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
-from generator.i18n import translate
+from generator.i18n import ENGLISH_UI, Language, load_language
 from generator.incremental import Workspace, watched_path
 from generator.progress import ProgressReporter
+from generator.text import counted
+from generator.project import find_theme
 from generator.urls import Urls
 
 EVENTS_PATH = "/__rassegna__/events"
@@ -194,9 +196,10 @@ def _not_found(root: Path) -> Found:
     return Found(404, page if page.is_file() else None)
 
 
-def with_client(html: bytes, language: str = "en") -> bytes:
+def with_client(html: bytes, ui: Language = ENGLISH_UI) -> bytes:
     """The page with the live-reload script, before its closing </body>."""
-    failed = json.dumps(translate(language, "build_failed")).replace("<", "\\u003c")
+    message = ui.gettext("the build failed: the problems are below; until they are fixed you see the last good site.")
+    failed = json.dumps(message).replace("<", "\\u003c")
     script = (CLIENT % {"events": EVENTS_PATH, "failed": failed}).encode()
     at = html.rfind(b"</body>")
     return html + script if at < 0 else html[:at] + script + html[at:]
@@ -241,7 +244,7 @@ class SiteServer(http.server.ThreadingHTTPServer):
         root: Path,
         base_path: Callable[[], str],
         reloader: Reloader,
-        language: Callable[[], str] = lambda: "en",
+        language: Callable[[], Language] = lambda: ENGLISH_UI,
     ) -> None:
         self.root, self.base_path, self.reloader, self.language = root, base_path, reloader, language
         super().__init__(address, SiteHandler)
@@ -340,7 +343,8 @@ class Preview:
         self.workspace = Workspace(options)
         config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
         self.base_path = Urls(config.base_url).base_path  # until a build succeeds
-        self.language = config.language
+        theme = find_theme(options.templates, options.content)
+        self.language = load_language(config.language, [f / "locale" for f in theme.folders], Diagnostics(), Path())
 
     def rebuild(self, changed: Iterable[str] | None = None) -> None:
         """Build; publish a reload with the changed files, or the failure."""
@@ -351,13 +355,17 @@ class Preview:
             messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
             for message in messages:
                 print(message, file=self.out)
-            print(f"build failed: the last good site is still served ({len(messages)} problem(s))", file=self.out)
+            problems = counted(len(messages), "problem")
+            print(f"build failed: the last good site is still served ({problems})", file=self.out)
             self.reloader.failed(messages)
             return
         assert self.workspace.built is not None
-        self.base_path, self.language = result.base_path, self.workspace.built.site.config.language
+        self.base_path, self.language = result.base_path, self.workspace.built.ui
+        for diagnostic in result.diagnostics:  # as `rassegna build` reports them, on every build
+            print(diagnostic, file=self.out)
         changed_files = result.changed
-        print(f"rebuilt in {result.seconds * 1000:.0f} ms: {len(changed_files)} file(s) changed", file=self.out)
+        changed = counted(len(changed_files), "file")
+        print(f"rebuilt in {result.seconds * 1000:.0f} ms: {changed} changed", file=self.out)
         if changed_files:
             self.reloader.reloaded(list(changed_files) if len(changed_files) <= CSS_ONLY_LIMIT else None)
         else:
@@ -366,8 +374,8 @@ class Preview:
 
     def watch(self, stop: threading.Event) -> None:
         """Rebuild after each burst of changes, until `stop` is set."""
-        templates = find_templates(self.options.templates)
-        roots = [self.options.content, templates]
+        theme = find_theme(self.options.templates, self.options.content)
+        roots = [self.options.content, *theme.folders]
         ignored = [str(self.options.out.resolve()), str(cache_dir(self.options.out).parent)]
         watch_filter = EditorFilter(ignore_paths=ignored)
         for changes in watchfiles.watch(*roots, watch_filter=watch_filter, stop_event=stop, step=WATCH_STEP_MS):
@@ -383,7 +391,7 @@ class EditorFilter(watchfiles.DefaultFilter):
 
 def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: TextIO) -> int:
     """Build, serve, watch; until Ctrl-C."""
-    check_options(options, find_templates(options.templates))  # what no edit can mend: exit 2 now
+    check_options(options, find_theme(options.templates, options.content))  # what no edit can mend: exit 2 now
     reloader = Reloader()
     preview = Preview(options, reloader, out)
     preview.rebuild()

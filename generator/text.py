@@ -99,3 +99,8 @@ def _word_boundary(text: str, index: int, forward: bool) -> int:
     if space == -1:
         return index
     return space + 1 if forward else space
+
+
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """'1 article', '1,155 articles': the command line's English counts."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

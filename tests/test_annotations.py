@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from generator.errors import Diagnostics
+from generator.i18n import load_language
 from generator.markdown import Linker, render_article
 from generator.model import Annotation
+from generator.project import PACKAGED_THEME
 from tests.conftest import REPO, SHARED, build_project, write_tree
 
 CHECKER = SHARED / "annotation-schemas" / "check_annotations.py"
@@ -23,6 +26,7 @@ LINKER = Linker(
     names={"Acme": "acme"},
     mode="first",
 )
+ITALIAN = load_language("it", [PACKAGED_THEME / "locale"], Diagnostics(), Path("site.yml"))
 
 
 def note(quote: str, **fields: str) -> Annotation:
@@ -30,7 +34,7 @@ def note(quote: str, **fields: str) -> Annotation:
 
 
 def render(body: str, *notes: Annotation):  # type: ignore[no-untyped-def]
-    return render_article(body, LINKER, notes, "it")
+    return render_article(body, LINKER, notes, ITALIAN)
 
 
 class NestingChecker(HTMLParser):

@@ -46,7 +46,7 @@ def test_the_shipped_archive_and_its_site_pass(shipped_site: Path) -> None:
     status, output = run_check("--content", str(REPO / "content"), "--site", str(shipped_site), "--strict")
     assert status == 0, output
     assert output.splitlines() == [
-        f"check: no problems in 1 articles, 19 entities; {_site_files(shipped_site)} site files"
+        f"check: no problems in 1 article, 19 entities; {_site_files(shipped_site)} site files"
     ]
 
 
@@ -79,7 +79,7 @@ def test_content_problems_are_the_builds_and_nothing_is_written(make_project: Ma
     assert any(
         line.startswith(f"{content}/articles/quote.md:6: error: ") and "not in the text" in line for line in found
     )
-    assert output.splitlines()[-1].startswith("check: 2 error(s), 0 warning(s) in 1 articles, 1 entities")
+    assert output.splitlines()[-1].startswith("check: 2 errors, 0 warnings in 1 article, 1 entity")
     assert sorted(p.name for p in content.parent.iterdir()) == ["content"]  # no site, no cache
 
 
@@ -112,10 +112,10 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
         f"{content}/entities/initech.md:5: warning: 'Big Co' is also a name of Acme ({content}/entities/acme.md): "
         "[[Big Co]] and 'Big Co' in 'entities' always mean that one, never Initech; keep it in one of the two files",
     ]
-    assert output.splitlines()[-1] == "check: 0 error(s), 6 warning(s) in 2 articles, 4 entities"
+    assert output.splitlines()[-1] == "check: 0 errors, 6 warnings in 2 articles, 4 entities"
     strict_status, strict_output = run_check("--content", str(content), "--strict")
     assert strict_status == 1
-    assert strict_output.splitlines()[-1] == "check: 6 error(s), 0 warning(s) in 2 articles, 4 entities"
+    assert strict_output.splitlines()[-1] == "check: 6 errors, 0 warnings in 2 articles, 4 entities"
 
 
 def test_unlinked_names_are_proper_names_the_article_does_not_annotate(make_project: MakeProject) -> None:

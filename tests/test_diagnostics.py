@@ -318,7 +318,7 @@ def test_one_file_with_several_problems_reports_each(make_project: MakeProject, 
         "content/articles/x.md:5: error: 'draft' must be true or false",
         "content/articles/x.md:6: warning: unknown key 'sumary' is ignored (did you mean 'summary'?)",
     )
-    assert result.stderr.splitlines()[-1] == "build failed: 5 error(s); site was left as it was"
+    assert result.stderr.splitlines()[-1] == "build failed: 5 errors; site was left as it was"
 
 
 def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp_path: Path) -> None:
@@ -348,7 +348,7 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
     ]
     assert_reports(result, *expected)
     assert sorted(diagnostic_lines(result.stderr)) == sorted(expected)  # each once, nothing else
-    assert result.stderr.splitlines()[-1] == f"build failed: {len(expected)} error(s); site was left as it was"
+    assert result.stderr.splitlines()[-1] == f"build failed: {len(expected)} errors; site was left as it was"
 
 
 # --- warnings: the build goes on ----------------------------------------------------------
@@ -434,7 +434,7 @@ def test_unknown_entity_with_strict_is_an_error(make_project: MakeProject, tmp_p
     write_project(make_project, {"entities/acme.md": ACME, "articles/x.md": ARTICLE_WITH_UNKNOWN_ENTITIES})
     result = rassegna(tmp_path, "--strict")
     assert_reports(result, *unknown_entity_lines("error"))
-    assert result.stderr.splitlines()[-1] == "build failed: 2 error(s); site was left as it was"
+    assert result.stderr.splitlines()[-1] == "build failed: 2 errors; site was left as it was"
     assert not (tmp_path / "site").exists()
 
 
@@ -668,14 +668,16 @@ def test_missing_content_directory_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "site").exists()
 
 
-def test_templates_without_base_html_is_a_usage_error(make_project: MakeProject, tmp_path: Path) -> None:
+def test_templates_that_are_not_a_folder_is_a_usage_error(make_project: MakeProject, tmp_path: Path) -> None:
     write_project(make_project, {"articles/good.md": GOOD})
-    (tmp_path / "empty-templates").mkdir()
-    result = rassegna(tmp_path, templates="empty-templates")
+    (tmp_path / "not-a-folder").write_text("x\n")
+    result = rassegna(tmp_path, templates="not-a-folder")
     assert_reports(
-        result,
-        "rassegna: error: --templates empty-templates has no base.html; point it at a templates directory",
-        status=2,
+        result, "rassegna: error: --templates not-a-folder is not a directory; point it at a folder of templates", status=2
+    )
+    result = rassegna(tmp_path, templates="missing")
+    assert_reports(
+        result, "rassegna: error: --templates missing is not a directory; point it at a folder of templates", status=2
     )
 
 

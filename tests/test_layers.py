@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
-CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel", "files"}
+CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel", "files", "project"}
 STAGES = {
     "config",
     "cache",

@@ -924,7 +924,7 @@ def test_a_failed_rebuild_keeps_the_site_and_tells_the_pages(make_project: MakeP
     (content / "articles/good.md").write_text("---\ntitle: Good\ndate: 2025-02-10\ntitle: Twice\n---\nBroken.\n")
     preview.rebuild()
     assert reloader.failure is not None and any("good.md" in message for message in reloader.failure)
-    assert "build failed: the last good site is still served (1 problem(s))" in out.getvalue()
+    assert "build failed: the last good site is still served (1 problem)" in out.getvalue()
     assert site_tree(tmp_path / "site") == before
     assert reloader.greeting()[1].count("event: failed") == 1
     (content / "articles/good.md").write_text(article)  # back as it was: nothing to reload

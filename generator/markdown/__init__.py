@@ -18,6 +18,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.markdown import anchoring, highlight, mentions
+from generator.i18n import ENGLISH_UI, Language
 from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import fingerprint, slugify
@@ -30,10 +31,10 @@ __all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "ren
 
 
 def render_article(
-    body: str, linker: Linker, notes: tuple[Annotation, ...] = (), language: str = "en", lang: str | None = None
+    body: str, linker: Linker, notes: tuple[Annotation, ...] = (), ui: Language = ENGLISH_UI, lang: str | None = None
 ) -> RenderedArticle:
-    """Render a body; `language` is the UI's (labels), `lang` the article's."""
-    env = _article_env(linker, notes, language, lang)
+    """Render a body; `ui` gives the labels (the site's language), `lang` is the article's."""
+    env = _article_env(linker, notes, ui, lang)
     html = parser().render(body, env)
     found = tuple(env["mentions"])
     return RenderedArticle(
@@ -51,7 +52,7 @@ def unlinked_names(body: str, linker: Linker, names: dict[str, str], matcher: An
     """The `names` (any entity's names and aliases; `matcher` finds them) that stand in a
     body's text outside every link, after autolinking: (line in the body, name), in order."""
     found = []
-    for block in parser().parse(body, _article_env(linker, (), "en", None)):
+    for block in parser().parse(body, _article_env(linker, (), ENGLISH_UI, None)):
         if block.type != "inline" or not block.children or block.map is None:
             continue
         depth, line = 0, block.map[0]
@@ -64,13 +65,13 @@ def unlinked_names(body: str, linker: Linker, names: dict[str, str], matcher: An
     return found
 
 
-def _article_env(linker: Linker, notes: tuple[Annotation, ...], language: str, lang: str | None) -> dict[str, Any]:
+def _article_env(linker: Linker, notes: tuple[Annotation, ...], ui: Language, lang: str | None) -> dict[str, Any]:
     return {
         "linker": linker,
-        "language": language,
-        "article_lang": lang or language,
+        "ui": ui,
+        "article_lang": lang or ui.tag,
         "annotations": notes,
-        "render_note": lambda text: render_notes(text, linker, language),
+        "render_note": lambda text: render_notes(text, linker),
         "mentions": [],
         "notes": [],
         "problems": [],
@@ -79,13 +80,13 @@ def _article_env(linker: Linker, notes: tuple[Annotation, ...], language: str, l
     }
 
 
-def render_notes(text: str, linker: Linker, language: str = "en") -> str:
+def render_notes(text: str, linker: Linker) -> str:
     """Markdown that is not an article body (entity notes, annotation notes): mentions link,
     nothing autolinks, nothing is indexed."""
     if _PLAIN_LINE.fullmatch(text):  # most notes are one plain sentence: no parser needed
         return f"<p>{escapeHtml(text.strip())}</p>\n"
     plain = Linker(linker.resolve, linker.url, {}, linker.name, "none", None)
-    env = {"linker": plain, "language": language, "index": False, "mentions": [], "headings": []}
+    env = {"linker": plain, "ui": ENGLISH_UI, "index": False, "mentions": [], "headings": []}
     return str(parser().render(text, env))
 
 

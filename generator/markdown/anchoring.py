@@ -20,7 +20,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.i18n import translate
+from generator.i18n import ENGLISH_UI, Language
 from generator.markdown.mentions import MENTION
 from generator.model import AnchoredNote, Annotation
 from generator.text import normalize_text
@@ -240,19 +240,19 @@ def render_group_close(self: Any, tokens: Any, idx: int, options: Any, env: Any)
 
 
 def render_notes_block(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    language = env.get("language", "en")
+    ui = env.get("ui", ENGLISH_UI)
     parts = ['<div class="notes">\n']
     for note in tokens[idx].meta["notes"]:
-        parts.append(note_html(note, language, env.get("article_lang", language)))
+        parts.append(note_html(note, ui, env.get("article_lang", ui.tag)))
     parts.append("</div>\n")
     return "".join(parts)
 
 
-def note_html(note: AnchoredNote, language: str, article_lang: str) -> str:
+def note_html(note: AnchoredNote, ui: Language, article_lang: str) -> str:
     n, kind = note.number, note.annotation.kind
-    label = escapeHtml(translate(language, f"kind.{kind}"))
-    back = escapeHtml(translate(language, "back_to_passage"))
-    by = escapeHtml(translate(language, "archive_note"))
+    label = escapeHtml(ui.kind_label(kind))
+    back = escapeHtml(ui.gettext("Back to the annotated passage"))
+    by = escapeHtml(ui.gettext("The archive's note"))
     lang = note.annotation.lang or article_lang
     return (
         f'<aside class="annotation kind-{kind}" id="note-{n}" aria-labelledby="note-{n}-label">\n'

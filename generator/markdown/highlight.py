@@ -11,7 +11,7 @@ from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 
-from generator.i18n import translate
+from generator.i18n import ENGLISH_UI
 
 
 def highlighted(content: str, meta: dict[str, Any], env: Any, markers: bool = True) -> str:
@@ -38,7 +38,7 @@ def markers_after(meta: dict[str, Any], env: Any) -> str:
 
 
 def marker(number: int, env: Any) -> str:
-    label = escapeHtml(translate(env.get("language", "en"), "note_n", n=number))
+    label = escapeHtml(env.get("ui", ENGLISH_UI).gettext("Note %(n)s") % {"n": number})
     return f'<sup class="note-ref"><a href="#note-{number}" id="ann-{number}" aria-label="{label}">{number}</a></sup>'
 
 
