@@ -56,7 +56,7 @@ def test_progress_off_a_terminal_is_plain_lines(monkeypatch: pytest.MonkeyPatch)
     assert stream.getvalue().splitlines() == [
         "rendering articles: 1/10",
         "rendering articles: 10/10",
-        "writing pages: 5/5",
+        "rendering files: 5/5",
     ]
 
 
