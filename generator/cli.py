@@ -172,7 +172,7 @@ def add_templates_option(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="templates directory (default: ./templates, else the bundled ones)",
+        help="a folder of templates and assets used before the packaged theme's (default: templates/ beside content/)",
     )
 
 
@@ -197,20 +197,22 @@ def locate_project(args: argparse.Namespace) -> None:
     holds content/site.yml (or, failing that, content/ here). Paths stay relative to here, so
     that messages name files as the user sees them."""
     args.defaults = {}
-    if getattr(args, "content", False) is not None and getattr(args, "out", False) is not None:
+    wants_content, wants_out = getattr(args, "content", "") is None, getattr(args, "out", "") is None
+    if not (wants_content or wants_out):
         return
     found = find_root(Path.cwd()) or (Path.cwd() if Path("content").is_dir() else None)
     root = shown(found) if found is not None else None
-    if getattr(args, "content", False) is None and not (args.command == "check" and args.site and root is None):
+    site_only = args.command == "check" and args.site is not None
+    if wants_content and not (site_only and root is None):
         if root is None:
             raise UsageError(
                 f"no rassegna project here: no content/site.yml in {Path.cwd()} or a folder above it; "
                 "run 'rassegna init' to start one, or pass --content DIR"
             )
         args.content = args.defaults["content"] = root / "content"
-    if getattr(args, "out", False) is None:
-        within = root is not None and args.content == root / "content"
-        args.out = args.defaults["out"] = root / "site" if within and root is not None else Path("site")
+    if wants_out:  # the project's site/; beside a --content given by hand, here
+        mine = root is not None and (not hasattr(args, "content") or "content" in args.defaults)
+        args.out = args.defaults["out"] = (root if mine and root is not None else Path()) / "site"
 
 
 def port_number(text: str) -> int:
@@ -291,7 +293,7 @@ def check_document(result: CheckResult) -> dict[str, object]:
 def run_clean(args: argparse.Namespace) -> int:
     removed = clean(args.out)
     for path in removed:
-        print(f"removed {path}")
+        print(f"removed {shown(path)}")
     if not removed:
         print(f"nothing to remove: {args.out} does not exist")
     return 0

@@ -25,8 +25,13 @@ def find_root(start: Path) -> Path | None:
 
 
 def shown(path: Path) -> Path:
-    """A path as the user should read it: relative to where they stand ('../../content')."""
-    return Path(os.path.relpath(path))
+    """A path as the user should read it: relative to where they stand ('../../content') when
+    it is below there or in the project they stand in; elsewhere, in full."""
+    relative = Path(os.path.relpath(path))
+    if relative.parts[:1] != ("..",):
+        return relative
+    root = find_root(Path.cwd())
+    return relative if root is not None and Path(path).resolve().is_relative_to(root) else Path(path).absolute()
 
 
 @dataclass(frozen=True)
