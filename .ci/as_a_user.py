@@ -57,7 +57,11 @@ def serve_once(project: Path) -> None:
     """`rassegna serve --port 0`: wait for its address, fetch the home page, stop it with Ctrl-C."""
     print(f"\n$ rassegna serve --port 0    (in {project.name}/)", flush=True)
     server = subprocess.Popen(
-        [str(BIN / "rassegna"), "serve", "--port", "0"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [str(BIN / "rassegna"), "serve", "--port", "0"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert server.stdout is not None
     deadline, url = time.monotonic() + 60, None

@@ -274,7 +274,11 @@ def check_summary(result: CheckResult) -> str:
     content = f"{counted(result.articles, 'article')}, {counted(result.entities, 'entity', 'entities')}"
     checked = [content] if result.articles or result.entities else []
     checked += [counted(result.site_files, "site file")] if result.site_files else []
-    found = f"{counted(result.errors, 'error')}, {counted(result.warnings, 'warning')}" if result.diagnostics else "no problems"
+    found = (
+        f"{counted(result.errors, 'error')}, {counted(result.warnings, 'warning')}"
+        if result.diagnostics
+        else "no problems"
+    )
     return f"check: {found} in {'; '.join(checked) or 'nothing'}"
 
 

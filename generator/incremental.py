@@ -117,9 +117,13 @@ class Workspace:
         )
         pages_state = state.pages | {page.path: page.key for page in pages}
         seconds = time.perf_counter() - started
-        rendered = sum(1 for page in pages if not page.unchanged)
         result = replace(
-            built.result, seconds=seconds, rendered=rendered, written=len(staged), removed=0, changed=tuple(sorted(staged))
+            built.result,
+            seconds=seconds,
+            rendered=sum(1 for page in pages if not page.unchanged),
+            written=len(staged),
+            removed=0,
+            changed=tuple(sorted(staged)),
         )
         return replace(patched, result=result, state=replace(state, manifest=manifest, pages=pages_state))
 

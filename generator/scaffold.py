@@ -72,7 +72,7 @@ def _write(path: Path, fields: Mapping[str, object], body: str) -> Path:
 
 # --- rassegna init -------------------------------------------------------------------------
 
-STARTER = {
+STARTER: dict[str, dict[str, Any]] = {
     "it": {
         "title": "Il mio archivio",
         "description": "Un archivio annotato di articoli.",
@@ -207,7 +207,9 @@ def init_project(
     files = {
         root / "content" / "site.yml": _yaml(site),
         root / "content" / "articles" / f"{starter['article']['slug']}.md": _starter_article(starter, language, today),
-        **{root / "content" / "entities" / f"{i}.md": _entity_file(n, t, d, a) for i, n, t, d, a in starter["entities"]},
+        **{
+            root / "content" / "entities" / f"{i}.md": _entity_file(n, t, d, a) for i, n, t, d, a in starter["entities"]
+        },
         root / ".gitignore": GITIGNORE,
         root / ".github" / "workflows" / "pages.yml": WORKFLOW % {"version": version},
     }

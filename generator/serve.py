@@ -27,15 +27,15 @@ from typing import Any, TextIO
 
 import watchfiles
 
-from generator.build import BuildOptions, check_options, site_language
+from generator.build import BuildOptions, check_options
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
 from generator.i18n import ENGLISH_UI, Language, load_language
 from generator.incremental import Workspace, watched_path
 from generator.progress import ProgressReporter
-from generator.text import counted
 from generator.project import find_theme
+from generator.text import counted
 from generator.urls import Urls
 
 EVENTS_PATH = "/__rassegna__/events"

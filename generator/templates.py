@@ -20,7 +20,9 @@ from generator.project import PACKAGED_THEME, Theme, shown
 from generator.urls import Urls
 
 
-def make_environment(theme: Theme, config: SiteConfig, ui: Language, compiled: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    theme: Theme, config: SiteConfig, ui: Language, compiled: Path | None = None
+) -> jinja2.Environment:
     """`compiled`: a folder where compiled templates are kept between builds."""
     env = _environment(theme, compiled)
     # A translation is text, not markup (a project's catalog is user input): escaped, so that
@@ -82,9 +84,7 @@ def template_problem(exc: Exception, theme: Theme) -> Diagnostic | None:
 
     None when the exception did not come from a template (a bug of ours, not the user's)."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Diagnostic(
-            _shown(exc.filename or exc.name or "?"), exc.lineno, "error", exc.message or str(exc)
-        )
+        return Diagnostic(_shown(exc.filename or exc.name or "?"), exc.lineno, "error", exc.message or str(exc))
     folders = ", ".join(_shown(str(folder)) for folder in theme.folders)
     if isinstance(exc, jinja2.TemplateNotFound):
         return Diagnostic(_shown(str(theme.project)), 0, "error", f"template '{exc.name}' not found in {folders}")

@@ -673,7 +673,9 @@ def test_templates_that_are_not_a_folder_is_a_usage_error(make_project: MakeProj
     (tmp_path / "not-a-folder").write_text("x\n")
     result = rassegna(tmp_path, templates="not-a-folder")
     assert_reports(
-        result, "rassegna: error: --templates not-a-folder is not a directory; point it at a folder of templates", status=2
+        result,
+        "rassegna: error: --templates not-a-folder is not a directory; point it at a folder of templates",
+        status=2,
     )
     result = rassegna(tmp_path, templates="missing")
     assert_reports(

@@ -140,9 +140,7 @@ def test_a_german_site_shows_german_dates_and_says_its_labels_are_english(make_p
     page = (content.parent / "site/articles/a/index.html").read_text(encoding="utf-8")
     assert '<time datetime="2025-03-01">1. März 2025</time>' in page
     assert '<html lang="de">' in page
-    assert [d.message.split(":")[0] for d in result.diagnostics] == [
-        "no catalog of UI strings for language 'de'"
-    ]
+    assert [d.message.split(":")[0] for d in result.diagnostics] == ["no catalog of UI strings for language 'de'"]
 
 
 # --- the catalogs in step with the sources ---------------------------------------------------

@@ -117,7 +117,10 @@ def test_commands_work_from_any_folder_inside_the_project(tmp_path: Path) -> Non
     built = rassegna("build", cwd=inside)
     assert built.returncode == 0, built.stderr
     assert built.stdout.splitlines()[0].split(" into ")[1].startswith("../../site:")
-    assert built.stdout.splitlines()[1] == "preview: rassegna serve (rebuilds on every save), then open http://127.0.0.1:8000/"
+    assert (
+        built.stdout.splitlines()[1]
+        == "preview: rassegna serve (rebuilds on every save), then open http://127.0.0.1:8000/"
+    )
     assert (project / "site/index.html").is_file() and not (inside / "site").exists()
     (project / "content/articles/welcome.md").write_text("---\ntitle: [broken\n---\n")
     broken = rassegna("build", cwd=inside)

@@ -17,8 +17,8 @@ from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from generator.markdown import anchoring, highlight, mentions
 from generator.i18n import ENGLISH_UI, Language
+from generator.markdown import anchoring, highlight, mentions
 from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import fingerprint, slugify
