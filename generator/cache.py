@@ -30,7 +30,7 @@ RACY_NS = 2_000_000_000
 
 # The libraries whose versions shape the output (imported by the stages anyway: reading their
 # __version__ costs nothing, unlike importlib.metadata).
-LIBRARIES = ("jinja2", "markdown_it", "mdit_py_plugins", "slugify", "yaml")
+LIBRARIES = ("jinja2", "markdown_it", "mdit_py_plugins", "slugify", "yaml", "babel")  # babel: CLDR's data
 
 
 @dataclass

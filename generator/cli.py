@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -248,7 +249,7 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"created {path}")
     for path in written.kept:
         print(f"kept {path}: it exists already")
-    go = "" if args.dir.resolve() == Path.cwd() else f"cd {args.dir}\n  "
+    go = "" if args.dir.resolve() == Path.cwd() else f"cd {shlex.quote(str(args.dir))}\n  "
     print(
         f"\nnext:\n  {go}rassegna build    build the site into site/\n"
         "  rassegna serve    preview it at http://127.0.0.1:8000/, rebuilt on every save\n"

@@ -30,7 +30,7 @@ DOMAIN = "messages"
 
 
 def N_(message: str) -> str:
-    """Marks a message for extraction (pybabel -k N_); it is translated where it is shown."""
+    """Marks a message for extraction (pybabel -k N_ -k tr); it is translated where it is shown."""
     return message
 
 
@@ -63,6 +63,10 @@ class Language:
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
 
+    def tr(self, message: str, **values: object) -> str:
+        """A message as shown, formatted as Jinja formats it in templates (%% is a %)."""
+        return self.gettext(message) % values
+
     def pgettext(self, context: str, message: str) -> str:
         return self.translations.pgettext(context, message)
 
@@ -82,10 +86,10 @@ class Language:
         return str(format_date(day, "long", locale=self.locale))
 
     def type_label(self, entity_type: str, plural: bool = False) -> str:
-        return self.gettext(ENTITY_TYPES[entity_type][plural])
+        return self.tr(ENTITY_TYPES[entity_type][plural])
 
     def kind_label(self, kind: str) -> str:
-        return self.gettext(ANNOTATION_KINDS[kind])
+        return self.tr(ANNOTATION_KINDS[kind])
 
 
 ENGLISH_UI = Language("en", babel.Locale("en"), gettext.NullTranslations(), "")
@@ -95,9 +99,10 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
     """The language `tag` with the catalogs found in `locale_folders` (first wins, message by
     message); problems are reported at `where` (site.yml) and in the catalogs themselves."""
     locale = _locale(tag, diagnostics, where)
-    files = [
-        folder / name / "LC_MESSAGES" / f"{DOMAIN}.po" for name in _catalog_names(tag) for folder in locale_folders
-    ]
+    names = catalog_names(tag, locale)
+    # A project's catalogs, most specific first, then the packaged theme's: a project's 'de'
+    # overrides a packaged 'de_CH' too.
+    files = [folder / name / "LC_MESSAGES" / f"{DOMAIN}.po" for folder in locale_folders for name in names]
     found = [path for path in files if path.is_file()]
     translations: gettext.NullTranslations = gettext.NullTranslations()
     for path in reversed(found):  # the last-resort catalog first, then each one in front of it
@@ -110,18 +115,26 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
             where,
             0,
             f"no catalog of UI strings for language '{tag}': labels are in English, dates in {tag}; "
-            f"to translate them, add templates/locale/{_catalog_names(tag)[-1]}/LC_MESSAGES/{DOMAIN}.po "
+            f"to translate them, add templates/locale/{names[-1]}/LC_MESSAGES/{DOMAIN}.po "
             "(see the README: Translating the interface)",
         )
     key = digest(b"".join(path.read_bytes() for path in found if path.is_file())) if found else ""
     return Language(tag, locale, translations, f"{tag}:{key}")
 
 
-def _catalog_names(tag: str) -> list[str]:
-    """'de-CH' -> ['de_CH', 'de']: the regional catalog first, then the language's."""
-    parts = tag.replace("-", "_").split("_")
-    names = ["_".join([parts[0].lower(), *parts[1:]])] if len(parts) > 1 else []
-    return [*names, parts[0].lower()]
+def catalog_names(tag: str, locale: babel.Locale) -> list[str]:
+    """The folders a catalog for `tag` may be in, most specific first: 'zh-Hant-TW' ->
+    zh_Hant_TW, zh_Hant, zh_TW, zh; 'pt-br' -> pt_BR, pt; 'sr-Latn' -> sr_Latn (a Cyrillic 'sr'
+    is never a Latin site's)."""
+    given = tag.replace("-", "_")
+    names = [given, str(locale)]
+    if locale.script:
+        names.append(f"{locale.language}_{locale.script}")
+    elif locale.territory:
+        names.append(f"{locale.language}_{locale.territory}")
+    if not locale.script:
+        names.append(locale.language)
+    return list(dict.fromkeys(names))
 
 
 def _locale(tag: str, diagnostics: Diagnostics, where: Path) -> babel.Locale:
@@ -131,10 +144,29 @@ def _locale(tag: str, diagnostics: Diagnostics, where: Path) -> babel.Locale:
         return babel.Locale.parse(tag.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         try:
-            return babel.Locale.parse(_catalog_names(tag)[-1])
+            return babel.Locale.parse(tag.replace("-", "_").split("_")[0])
         except (UnknownLocaleError, ValueError):
             diagnostics.warning(where, 0, f"CLDR has no data for language '{tag}': dates and numbers are in English")
             return babel.Locale("en")
+
+
+def _placeholder_problem(message_id: str | tuple[str, ...], forms: tuple[str, ...]) -> str | None:
+    """Every message is a %-format string (Jinja's gettext formats each one): a translation
+    must format with the message's own placeholders, and write a literal % as %%."""
+    ids = (message_id,) if isinstance(message_id, str) else message_id
+    values = {name: 1 for text in ids for name in _PLACEHOLDER.findall(text)}
+    values |= {"num": 1} if len(ids) > 1 else {}
+    for form in forms:
+        try:
+            form % values
+        except KeyError as exc:
+            return f"the translation of '{ids[0]}' uses %({exc.args[0]})s, which the message does not have"
+        except (TypeError, ValueError):
+            return f"the translation of '{ids[0]}' is not a valid %-format string: write a literal % as %%"
+    return None
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _read_catalog(path: Path, locale: babel.Locale, diagnostics: Diagnostics) -> gettext.GNUTranslations | None:
@@ -143,8 +175,8 @@ def _read_catalog(path: Path, locale: babel.Locale, diagnostics: Diagnostics) ->
         with path.open("rb") as file:
             catalog = read_po(file, locale=locale, abort_invalid=True)
     except PoFileError as exc:  # Babel counts lines from 0, and says so in the message too
-        problem = re.sub(r" on \d+$", "", str(exc))
-        diagnostics.error(path, exc.lineno + 1, f"not a valid gettext catalog: {problem}; check it with msgfmt -c")
+        what = re.sub(r" on \d+$", "", str(exc))
+        diagnostics.error(path, exc.lineno + 1, f"not a valid gettext catalog: {what}; check it with msgfmt -c")
         return None
     except (UnicodeDecodeError, ValueError) as exc:
         diagnostics.error(path, 0, f"not a valid gettext catalog: {exc}; save it as UTF-8 text")
@@ -152,9 +184,16 @@ def _read_catalog(path: Path, locale: babel.Locale, diagnostics: Diagnostics) ->
     except OSError as exc:
         diagnostics.error(path, 0, f"cannot read the catalog: {exc.strerror}")
         return None
-    for message in list(catalog)[1:]:  # untranslated: the next catalog's, or the message id
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
-        if not all(forms):
+    for message in list(catalog)[1:]:  # untranslated, or broken: the next catalog's, or the message id
+        translated = message.string
+        forms = tuple(
+            str(form or "") for form in (translated if isinstance(translated, (tuple, list)) else (translated,))
+        )
+        ids = message.id if isinstance(message.id, str) else tuple(message.id)
+        problem = _placeholder_problem(ids, forms)
+        if problem:
+            diagnostics.error(path, message.lineno or 0, problem)
+        if problem or not all(forms):
             catalog.delete(message.id, message.context)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)

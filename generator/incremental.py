@@ -41,6 +41,7 @@ from generator.load import load_article
 from generator.markdown import name_matcher, render_article
 from generator.model import Article, FileRecord, RenderedArticle, Site
 from generator.pages import plan_pages
+from generator.project import find_theme
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
@@ -95,6 +96,8 @@ class Workspace:
         started = time.perf_counter()
         if read_stamp(self.options.out) != built.state.manifest.stamp:
             return None  # someone else built into the output directory
+        if find_theme(self.options.templates, self.options.content) != built.theme:
+            return None  # a templates/ folder made or removed: every page may look different
         edits = [self._reworded(built, path) for path in sorted(changed)]
         if not edits or None in edits:
             return None

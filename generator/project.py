@@ -27,7 +27,10 @@ def find_root(start: Path) -> Path | None:
 def shown(path: Path) -> Path:
     """A path as the user should read it: relative to where they stand ('../../content') when
     it is below there or in the project they stand in; elsewhere, in full."""
-    relative = Path(os.path.relpath(path))
+    try:
+        relative = Path(os.path.relpath(path))
+    except ValueError:  # on another drive
+        return Path(path).absolute()
     if relative.parts[:1] != ("..",):
         return relative
     root = find_root(Path.cwd())
@@ -66,9 +69,14 @@ def find_theme(explicit: Path | None, content: Path) -> Theme:
     packaged theme, which has every template a build needs."""
     if explicit is not None and not explicit.is_dir():
         raise UsageError(f"--templates {explicit} is not a directory; point it at a folder of templates")
-    own = explicit if explicit is not None else content.parent / "templates"
+    own = explicit if explicit is not None else project_of(content) / "templates"
     folders = [own] if own.is_dir() and own.resolve() != PACKAGED_THEME else []
     return Theme((*folders, PACKAGED_THEME))
+
+
+def project_of(content: Path) -> Path:
+    """The folder that holds `content`: its parent, also for '.' or '..'."""
+    return content.parent if content.name not in ("", ".", "..") else shown(content.resolve().parent)
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -117,7 +117,7 @@ STARTER: dict[str, dict[str, Any]] = {
     },
 }
 
-GITIGNORE = "# rassegna's output and build cache\n/site/\n/.rassegna-cache/\n"
+GITIGNORE = "# rassegna's output, its build cache, and the staging folder of a build cut short\n/site/\n/.rassegna-cache/\n/.site.rassegna-new-*/\n"
 
 # The Pages workflow of a new archive: as this repository's own, but installing rassegna
 # from the package index, as a user of the published package does.
@@ -192,8 +192,6 @@ def init_project(
         raise UsageError(f"--lang must be a BCP 47 code such as 'it' or 'en', not '{language}'")
     if (problem := base_url_problem(normalize_base_url(base_url))) is not None:
         raise UsageError(problem.replace("base_url", "--base-url", 1))
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"{root} is a file: choose a folder for the new archive")
     if (root / "content" / "site.yml").is_file():
         raise UsageError(f"{root / 'content' / 'site.yml'} already exists: {root} is a rassegna project already")
     starter = STARTER.get(language.split("-")[0].lower(), STARTER["en"])
@@ -213,15 +211,22 @@ def init_project(
         root / ".gitignore": GITIGNORE,
         root / ".github" / "workflows" / "pages.yml": WORKFLOW % {"version": version},
     }
+    for path in files:  # before writing anything: no half-made archive
+        if blocked := next((folder for folder in path.parents if folder.exists() and not folder.is_dir()), None):
+            raise UsageError(
+                f"{blocked} is a file, where the new archive needs a folder: move it, or choose another DIR"
+            )
     created, kept = [], []
     for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("x", encoding="utf-8") as file:
                 file.write(text)
             created.append(path)
         except FileExistsError:
             kept.append(path)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
     return Written(created, kept)
 
 

@@ -34,12 +34,13 @@ from generator.errors import ContentError, Diagnostics, UsageError
 from generator.i18n import ENGLISH_UI, Language, load_language
 from generator.incremental import Workspace, watched_path
 from generator.progress import ProgressReporter
-from generator.project import find_theme
+from generator.project import PACKAGED_THEME, find_theme
 from generator.text import counted
 from generator.urls import Urls
 
 EVENTS_PATH = "/__rassegna__/events"
 WATCH_STEP_MS = 25  # a burst of changes ends after this long without one; editors save within a few ms
+THEME_POLL_MS = 1000  # how often the watch looks for a templates/ folder made or removed
 HEARTBEAT_SECONDS = 15.0  # a comment line now and then: a closed page is noticed and dropped
 CSS_ONLY_LIMIT = 200  # more changed files than this: every page reloads, no list is sent
 TYPES = {
@@ -198,7 +199,7 @@ def _not_found(root: Path) -> Found:
 
 def with_client(html: bytes, ui: Language = ENGLISH_UI) -> bytes:
     """The page with the live-reload script, before its closing </body>."""
-    message = ui.gettext("the build failed: the problems are below; until they are fixed you see the last good site.")
+    message = ui.tr("the build failed: the problems are below; until they are fixed you see the last good site.")
     failed = json.dumps(message).replace("<", "\\u003c")
     script = (CLIENT % {"events": EVENTS_PATH, "failed": failed}).encode()
     at = html.rfind(b"</body>")
@@ -373,13 +374,36 @@ class Preview:
         self.workspace.settle()  # after the pages are told
 
     def watch(self, stop: threading.Event) -> None:
-        """Rebuild after each burst of changes, until `stop` is set."""
-        theme = find_theme(self.options.templates, self.options.content)
-        roots = [self.options.content, *theme.folders]
+        """Rebuild after each burst of changes, until `stop` is set. A templates/ folder made or
+        removed beside content/ is noticed within THEME_POLL_MS: a full rebuild, and the
+        watch goes on over the new folders."""
         ignored = [str(self.options.out.resolve()), str(cache_dir(self.options.out).parent)]
         watch_filter = EditorFilter(ignore_paths=ignored)
-        for changes in watchfiles.watch(*roots, watch_filter=watch_filter, stop_event=stop, step=WATCH_STEP_MS):
-            self.rebuild({watched_path(path, roots) for _, path in changes})
+        built = self.workspace.built
+        folders = built.theme.folders if built is not None else self.theme_folders()  # those built with
+        while not stop.is_set():
+            roots = [self.options.content, *folders]
+            watching = watchfiles.watch(
+                *roots,
+                watch_filter=watch_filter,
+                stop_event=stop,
+                step=WATCH_STEP_MS,
+                rust_timeout=THEME_POLL_MS,
+                yield_on_timeout=True,
+            )
+            for changes in watching:
+                if (now := self.theme_folders()) != folders:
+                    folders = now  # before the rebuild: a change while it runs is seen next time
+                    self.rebuild()
+                    break
+                if changes:
+                    self.rebuild({watched_path(path, roots) for _, path in changes})
+
+    def theme_folders(self) -> tuple[Path, ...]:
+        try:
+            return find_theme(self.options.templates, self.options.content).folders
+        except UsageError:  # --templates removed while serving: the rebuild says so
+            return (PACKAGED_THEME,)
 
 
 class EditorFilter(watchfiles.DefaultFilter):

@@ -11,7 +11,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 from generator.errors import Diagnostics
-from generator.i18n import Language, load_language
+from generator.i18n import Language, catalog_names, load_language
 from generator.project import PACKAGED_THEME
 from tests.conftest import REPO, MakeProject, build_project, write_tree
 
@@ -147,9 +147,9 @@ def test_a_german_site_shows_german_dates_and_says_its_labels_are_english(make_p
 
 
 def extracted() -> set[tuple[str | tuple[str, ...], str | None]]:
-    """What `pybabel extract -F babel.cfg -k N_` finds in the sources now: (id, context)."""
+    """What `pybabel extract -F babel.cfg -k N_ -k tr` finds in the sources now: (id, context)."""
     method_map = [("generator/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.xml", "jinja2")]
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "tr": None}
     found = set()
     for _, _, message, _, context in extract_from_dir(REPO, method_map, keywords=keywords):
         found.add((message if isinstance(message, str) else tuple(message), context))
@@ -163,7 +163,7 @@ def catalog_ids(path: Path) -> set[tuple[str | tuple[str, ...], str | None]]:
 
 def test_the_template_catalog_has_every_message_of_the_sources() -> None:
     assert catalog_ids(PACKAGED_LOCALE / "messages.pot") == extracted(), (
-        "run: pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o templates/locale/messages.pot . "
+        "run: pybabel extract -F babel.cfg -k N_ -k tr --no-location --sort-output -o templates/locale/messages.pot . "
         "&& pybabel update -i templates/locale/messages.pot -d templates/locale --no-wrap"
     )
 
@@ -176,3 +176,47 @@ def test_shipped_catalogs_have_every_message(tag: str) -> None:
         with path.open("rb") as file:
             untranslated = [m.id for m in read_po(file) if m.id and not all(m.string if m.pluralizable else [m.string])]
         assert untranslated == []
+
+
+def test_a_translation_must_fit_its_message_placeholders(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "it/LC_MESSAGES/messages.po": """
+            msgid ""
+            msgstr "Content-Type: text/plain; charset=UTF-8\\n"
+
+            msgid "Atom feed of %(name)s"
+            msgstr "Feed di %(nome)s"
+
+            msgid "Most mentioned"
+            msgstr "Il 100% delle citazioni"
+
+            msgid "All tags"
+            msgstr "Il 100%% dei tag"
+            """
+        },
+    )
+    italian, diagnostics = language("it", tmp_path)
+    where = tmp_path / "it/LC_MESSAGES/messages.po"
+    assert [str(d) for d in diagnostics.items] == [
+        f"{where}:4: error: the translation of 'Atom feed of %(name)s' uses %(nome)s, which the message does not have",
+        f"{where}:7: error: the translation of 'Most mentioned' is not a valid %-format string: "
+        "write a literal % as %%",
+    ]
+    assert italian.gettext("Atom feed of %(name)s") == "Feed Atom di %(name)s"  # the packaged one
+    assert italian.tr("All tags") == "Il 100% dei tag"
+
+
+@pytest.mark.parametrize(
+    ("tag", "names"),
+    [
+        ("de-CH", ["de_CH", "de"]),
+        ("pt-br", ["pt_br", "pt_BR", "pt"]),
+        ("zh-Hant-TW", ["zh_Hant_TW", "zh_Hant", "zh"][:2]),
+        ("sr-Latn", ["sr_Latn"]),
+        ("it", ["it"]),
+    ],
+)
+def test_catalog_folders_from_the_most_specific(tag: str, names: list[str]) -> None:
+    assert catalog_names(tag, language(tag)[0].locale) == names

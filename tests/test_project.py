@@ -4,8 +4,11 @@ packaged theme with a project's overrides file by file, and what the commands sa
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import yaml
@@ -57,7 +60,11 @@ def test_init_writes_an_archive_that_builds_without_a_warning(tmp_path: Path) ->
         "base_url": "/",
         "autolink": "first",
     }
-    assert (project / ".gitignore").read_text().splitlines()[1:] == ["/site/", "/.rassegna-cache/"]
+    assert (project / ".gitignore").read_text().splitlines()[1:] == [
+        "/site/",
+        "/.rassegna-cache/",
+        "/.site.rassegna-new-*/",
+    ]
     built = rassegna("build", "--strict", cwd=project)
     assert built.returncode == 0, built.stderr
     assert built.stderr == ""
@@ -213,3 +220,56 @@ def test_a_stub_takes_the_name_the_article_shows(make_project: MakeProject, tmp_
     content = make_project({"articles/a.md": "---\ntitle: A\ndate: 2025-03-01\n---\nDa [[ada-l|Ada Lovelace]].\n"})
     build_project(content)
     assert "<h1>Ada Lovelace</h1>" in (tmp_path / "site/entities/ada-l/index.html").read_text()
+
+
+def test_init_with_a_file_where_a_folder_goes_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj/.github").write_text("not a folder\n")
+    result = rassegna("init", "proj", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "rassegna: error: proj/.github is a file, where the new archive needs a folder: move it, or choose another DIR\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "proj").iterdir()) == [".github"]
+
+
+def test_content_given_as_dot_finds_the_project_templates(tmp_path: Path) -> None:
+    project = init(tmp_path)
+    write_tree(project / "templates", {"404.html": "<!doctype html><title>Lost</title>\n"})
+    result = rassegna("build", "--content", ".", "--out", "../site", cwd=project / "content")
+    assert result.returncode == 0, result.stderr
+    assert (project / "site/404.html").read_text() == "<!doctype html><title>Lost</title>\n"
+
+
+def test_a_templates_folder_made_while_serving_is_used(make_project: MakeProject, tmp_path: Path) -> None:
+    """The quick path of a reworded article does not keep the old theme, and the watch notices
+    the new folder by itself."""
+    article = "---\ntitle: A\ndate: 2025-03-01\n---\nText.\n"
+    content = make_project({"articles/a.md": article})
+    out = io.StringIO()
+    preview = Preview(BuildOptions(content=content, out=tmp_path / "site", jobs=1), Reloader(), out)
+    preview.rebuild()
+    lost = "<!doctype html><title>Lost</title>\n"
+    write_tree(tmp_path / "templates", {"404.html": lost})
+    (content / "articles/a.md").write_text(article.replace("Text.", "Other text."))
+    preview.rebuild({str(content / "articles/a.md")})
+    assert (tmp_path / "site/404.html").read_text() == lost
+    assert "Other text." in (tmp_path / "site/articles/a/index.html").read_text()
+
+    stop = threading.Event()
+    watcher = threading.Thread(target=preview.watch, args=(stop,), daemon=True)
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watch has started
+        shutil.rmtree(tmp_path / "templates")
+        deadline = time.monotonic() + 10
+        while (tmp_path / "site/404.html").read_text() == lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "site/404.html").read_text() != lost  # the packaged 404 page again
+        write_tree(tmp_path / "templates", {"404.html": lost})
+        while (tmp_path / "site/404.html").read_text() != lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "site/404.html").read_text() == lost, out.getvalue()
+    finally:
+        stop.set()
+        watcher.join(timeout=10)

@@ -251,8 +251,8 @@ def render_notes_block(self: Any, tokens: Any, idx: int, options: Any, env: Any)
 def note_html(note: AnchoredNote, ui: Language, article_lang: str) -> str:
     n, kind = note.number, note.annotation.kind
     label = escapeHtml(ui.kind_label(kind))
-    back = escapeHtml(ui.gettext("Back to the annotated passage"))
-    by = escapeHtml(ui.gettext("The archive's note"))
+    back = escapeHtml(ui.tr("Back to the annotated passage"))
+    by = escapeHtml(ui.tr("The archive's note"))
     lang = note.annotation.lang or article_lang
     return (
         f'<aside class="annotation kind-{kind}" id="note-{n}" aria-labelledby="note-{n}-label">\n'

@@ -38,7 +38,7 @@ def markers_after(meta: dict[str, Any], env: Any) -> str:
 
 
 def marker(number: int, env: Any) -> str:
-    label = escapeHtml(env.get("ui", ENGLISH_UI).gettext("Note %(n)s") % {"n": number})
+    label = escapeHtml(env.get("ui", ENGLISH_UI).tr("Note %(n)s", n=number))
     return f'<sup class="note-ref"><a href="#note-{number}" id="ann-{number}" aria-label="{label}">{number}</a></sup>'
 
 
