@@ -13,7 +13,7 @@ import gettext
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import babel
@@ -59,6 +59,10 @@ class Language:
     locale: babel.Locale
     translations: gettext.NullTranslations
     key: str  # a digest of the catalogs read: what rendered pages depend on
+    # CLDR formatting takes microseconds a call, and lists show the same dates and counts on
+    # page after page: each is formatted once.
+    _dates: dict[dt.date, str] = field(default_factory=dict, repr=False)
+    _numbers: dict[int, str] = field(default_factory=dict, repr=False)
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -78,12 +82,16 @@ class Language:
         return self.translations.npgettext(context, singular, plural, n).replace("%(num)s", self.number(n))
 
     def number(self, n: int) -> str:
-        return str(format_decimal(n, locale=self.locale))
+        if n not in self._numbers:
+            self._numbers[n] = str(format_decimal(n, locale=self.locale))
+        return self._numbers[n]
 
     def date(self, value: dt.date) -> str:
         """'10 febbraio 2025', 'February 10, 2025', '10. Februar 2025': CLDR's long format."""
         day = value.date() if isinstance(value, dt.datetime) else value
-        return str(format_date(day, "long", locale=self.locale))
+        if day not in self._dates:
+            self._dates[day] = str(format_date(day, "long", locale=self.locale))
+        return self._dates[day]
 
     def type_label(self, entity_type: str, plural: bool = False) -> str:
         return self.tr(ENTITY_TYPES[entity_type][plural])
