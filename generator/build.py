@@ -149,21 +149,50 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs are unchanged are not rendered again, and pages whose key is unchanged are neither
     rendered nor written."""
     started = time.perf_counter()
-    with without_cycle_collection():
+    with without_cycle_collection(), system_errors_reported(options.out):
         theme, previous = _remembered(options)
         if previous.unchanged and previous.manifest is not None:
             return repeated(previous.manifest, time.perf_counter() - started)
         built = _build(options, theme, previous, progress)
-        if previous.store is not None:
+    result = built.result
+    if previous.store is not None:
+        try:
             save_state(previous.store, built.state)
-    return replace(built.result, seconds=time.perf_counter() - started)  # saving the cache included
+        except OSError as exc:  # the site is built: a cache that cannot be saved only costs time
+            problem = Diagnostic(str(previous.store), 0, "warning", f"cannot save the build cache: {exc.strerror}; "
+                                 "the next build will be a full one")  # fmt: skip
+            result = replace(result, diagnostics=[*result.diagnostics, problem])
+    return replace(result, seconds=time.perf_counter() - started)  # saving the cache included
+
+
+@contextlib.contextmanager
+def system_errors_reported(out: Path) -> Iterator[None]:
+    """An error of the operating system (a full disk, a read-only --out, a file that cannot be
+    read) becomes one message naming the path, instead of a traceback. The writer has removed
+    its staging folder; the site is as it was unless the error came while moving files in."""
+    try:
+        yield
+    except OSError as exc:
+        raise ContentError([system_problem(exc, out)]) from None
+
+
+def system_problem(exc: OSError, out: Path) -> Diagnostic:
+    filename = os.fsdecode(exc.filename) if exc.filename is not None else str(out)
+    staging = os.path.join(os.path.abspath(out.parent), f".{out.name}.rassegna-new-")
+    absolute = os.path.abspath(filename)
+    if absolute.startswith(staging):  # a file being staged: name it where it goes
+        inside = absolute[len(staging) :].partition(os.sep)[2]
+        filename, absolute = os.path.join(out, inside), os.path.join(os.path.abspath(out), inside)
+    writing = Path(absolute).is_relative_to(os.path.abspath(out)) or absolute == os.path.abspath(out.parent)
+    what = "cannot write" if writing else "cannot read"
+    return Diagnostic(filename, 0, "error", f"{what}: {exc.strerror or exc}")
 
 
 def build_in_memory(options: BuildOptions, last: Built | None = None, progress: Progress | None = None) -> Built:
     """Like build(), from the last build kept in memory (or the cache, the first time), and
     without saving the cache: what the watch server runs when an edit needs more than a page."""
     started = time.perf_counter()
-    with without_cycle_collection():
+    with without_cycle_collection(), system_errors_reported(options.out):
         theme, previous = _remembered(options, last)
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
@@ -204,6 +233,8 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     if previous.state is None and previous.manifest is not None and previous.store is not None:
         previous.state = load_state(previous.store, previous.manifest)  # not kept in memory: from disk
     compiled = compiled_templates(previous.store) if previous.store is not None else None
+    if compiled is not None and not _can_make(compiled):
+        compiled = None  # a read-only cache folder: templates are compiled in memory
     diagnostics.items.extend(check_templates(theme, compiled))
     state = previous.state
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
@@ -318,6 +349,14 @@ def remembered(options: BuildOptions, theme: Theme, last: Built | None = None) -
     current = manifest is not None and read_stamp(options.out) == manifest.stamp
     changed = changed_files(signatures, manifest)
     return Previous(settings, store, signatures, changed, options.out, manifest, kept, current)
+
+
+def _can_make(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def compiled_templates(store: Path) -> Path:

@@ -3,15 +3,23 @@ next build redoes only what changed.
 
 One file per output directory, `.rassegna-cache/<out name>/state.pickle` beside the output,
 replaced atomically at the end of each successful build. It is only ever an optimisation:
-a missing, unreadable or foreign state means a full build, never a wrong one.
+a missing, unreadable, damaged or foreign state means a full build, never a wrong one.
+
+The files are pickles, and unpickling runs code: each file is signed with a key kept in the
+user's own cache folder (`~/.cache/rassegna/cache.key`, not beside the site), and a file whose
+signature does not match is never unpickled. A cache written by anyone else, or changed by
+hand, is ignored.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import importlib
 import os
 import pickle
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +29,7 @@ from generator.files import Signature, walk
 from generator.model import FileRecord, RenderedArticle
 from generator.text import digest
 
-FORMAT = 2
+FORMAT = 3  # 3: signed files
 MANIFEST_FILE = "inputs.pickle"  # small: read first, and alone when nothing changed
 STATE_FILE = "state.pickle"
 # A file modified this close to the start of the build that recorded it may have changed again
@@ -79,18 +87,71 @@ def save_state(directory: Path, state: BuildState) -> None:
 
 
 def _read(path: Path) -> object:
+    key = signing_key()
     try:
-        with path.open("rb") as file:
-            return pickle.load(file)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        data = path.read_bytes()
+    except OSError:
+        return None
+    signature, payload = data[:SIGNATURE_SIZE], data[SIGNATURE_SIZE:]
+    if key is None or not hmac.compare_digest(signature, _sign(key, payload)):
+        return None  # not ours, or damaged: never unpickled
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a damaged file that kept its signature (a bug of ours): start afresh
         return None
 
 
 def _write(path: Path, value: object) -> None:
+    key = signing_key()
+    if key is None:
+        return  # no key, no cache: the next build is a full one
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
-    with temp.open("wb") as file:
-        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temp, path)
+    try:
+        temp.write_bytes(_sign(key, payload) + payload)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+SIGNATURE_SIZE = 32
+
+
+def _sign(key: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=key, digest_size=SIGNATURE_SIZE).digest()
+
+
+@functools.cache
+def signing_key() -> bytes | None:
+    """This user's key, made on first use (readable by the user alone); None when there is no
+    place to keep it, which means no cache."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rassegna"
+    path = home / "cache.key"
+    try:
+        return _existing_key(path) or _new_key(home, path)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _existing_key(path: Path) -> bytes | None:
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _new_key(home: Path, path: Path) -> bytes:
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = home / f".cache.key.{os.getpid()}"
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(secrets.token_bytes(32))
+    os.replace(temp, path)  # two builds at once: one key wins, both read it back
+    key = _existing_key(path)
+    if key is None:
+        raise RuntimeError("the key could not be read back")
+    return key
 
 
 def scan(*roots: Path) -> dict[str, Signature]:

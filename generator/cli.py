@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rassegna: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("rassegna: interrupted", file=sys.stderr)
         return 130
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from generator.errors import Diagnostics
-from generator.frontmatter import Document, Fields, FrontMatterError, parse_yaml
+from generator.files import link_problem
+from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, parse_yaml
 from generator.model import AUTOLINK_MODES, SiteConfig
 from generator.text import is_language_tag
 
@@ -18,12 +19,20 @@ KEYS = tuple(field.name for field in fields(SiteConfig))
 
 def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = None) -> SiteConfig:
     """Read site.yml; `base_url` (from the command line) overrides the file's."""
+    if problem := link_problem(path, path.parent):
+        diagnostics.error(path, 0, problem)
+        return SiteConfig(title="")
     if not path.is_file():
         diagnostics.error(path, 0, "site.yml is missing: create it with at least 'title: ...'")
         return SiteConfig(title="")
     try:
-        text = path.read_text(encoding="utf-8")
+        text, controls = clean_text(path.read_text(encoding="utf-8"))
+        for line, names in controls:
+            diagnostics.warning(path, line, f"removed {names}: control characters that pages and feeds cannot carry")
         data, lines, items, _ = parse_yaml(text, first_line=1, source=text.split("\n"), subject="site.yml")
+    except OSError as exc:
+        diagnostics.error(path, 0, f"cannot read the file: {exc.strerror}")
+        return SiteConfig(title="")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
@@ -31,6 +40,10 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
     except FrontMatterError as exc:
         diagnostics.error(path, exc.line, exc.message, exc.source_line)
         return SiteConfig(title="")
+    for key, line, names in clean_values(data, lines):
+        diagnostics.warning(
+            path, line, f"removed {names} from '{key}': control characters that pages and feeds cannot carry"
+        )
     reader = Fields(Document(data, "", 0, lines, items), lambda line, msg: diagnostics.error(path, line, msg))
     reader.check_keys(KEYS, lambda line, msg: diagnostics.warning(path, line, msg))
     config = SiteConfig(

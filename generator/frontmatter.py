@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from generator.text import CONTROL_RE, control_names, without_controls
+
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~8x faster when present
 
 
@@ -101,6 +103,12 @@ def parse_yaml(
         raise FrontMatterError(line, f"{subject} is not valid YAML: {problem}", _source_line(source, line)) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(first_line, f"{subject} is not valid YAML: {exc}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a value YAML parses but Python cannot hold
+        line = first_line + (_failing_line(loader, node) if node is not None else 0)
+        problem = _value_problem(exc)
+        raise FrontMatterError(
+            line, f"{subject} has a value that cannot be read: {problem}", _source_line(source, line)
+        ) from None
     finally:
         loader.dispose()
     if data is None:
@@ -119,6 +127,31 @@ def parse_yaml(
     return data, key_lines, item_lines, item_keys
 
 
+def _failing_line(loader: _Loader, node: yaml.Node) -> int:
+    """The line (in the YAML) of the first scalar that cannot be constructed on its own."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                loader.construct_object(current, deep=True)
+            except (ValueError, OverflowError, yaml.YAMLError):
+                return int(current.start_mark.line)
+        elif isinstance(current, yaml.MappingNode):
+            stack[:0] = [child for pair in current.value for child in pair]
+        elif isinstance(current, yaml.SequenceNode):
+            stack[:0] = list(current.value)
+    return 0
+
+
+def _value_problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if "integer string conversion" in str(exc):
+        return "a number with thousands of digits; quote it if it is text"
+    return f"{exc}; quote it if it is text"
+
+
 def _key_lines(node: yaml.Node, first_line: int) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
@@ -126,7 +159,12 @@ def _key_lines(node: yaml.Node, first_line: int) -> dict[str, int]:
 
 
 def _source_line(source: list[str], line: int) -> str | None:
-    return source[line - 1] if 0 < line <= len(source) else None
+    """The line shown under a message; a very long one cut, so that the message stays readable."""
+    text = source[line - 1] if 0 < line <= len(source) else None
+    return text[:SHOWN_WIDTH] + "…" if text is not None and len(text) > SHOWN_WIDTH else text
+
+
+SHOWN_WIDTH = 160
 
 
 class Fields:
@@ -198,3 +236,37 @@ class Fields:
 def _closest(key: str, known: tuple[str, ...]) -> str:
     matches = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f" (did you mean '{matches[0]}'?)" if matches else f"; known keys: {', '.join(known)}"
+
+
+def clean_text(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """The text without control characters, and (line, the characters) for each line that had
+    some: a form feed pasted from a PDF should not stop a build, nor reach a page."""
+    if not CONTROL_RE.search(text):
+        return text, []
+    found = [(n, control_names(line)) for n, line in enumerate(text.split("\n"), start=1) if CONTROL_RE.search(line)]
+    return without_controls(text), found
+
+
+def clean_values(data: dict[str, Any], lines: dict[str, int]) -> list[tuple[str, int, str]]:
+    """Remove control characters from every string of `data`, in place (YAML escapes can make
+    them); (top-level key, its line, the characters) for each key that had some."""
+    found = []
+    for key, value in data.items():
+        names: list[str] = []
+        data[key] = _cleaned(value, names)
+        if names:
+            found.append((key, lines.get(key, 0), ", ".join(dict.fromkeys(names))))
+    return found
+
+
+def _cleaned(value: Any, names: list[str]) -> Any:
+    if isinstance(value, str):
+        if CONTROL_RE.search(value):
+            names.append(control_names(value))
+            return without_controls(value)
+        return value
+    if isinstance(value, list):
+        return [_cleaned(item, names) for item in value]
+    if isinstance(value, dict):
+        return {key: _cleaned(item, names) for key, item in value.items()}
+    return value

@@ -13,7 +13,8 @@ from typing import Any
 from generator import parallel
 from generator.config import load_config
 from generator.errors import Diagnostics
-from generator.frontmatter import Document, Fields, FrontMatterError, split_document
+from generator.files import link_problem
+from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
 from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify
 
@@ -40,8 +41,9 @@ def load_content(
 ) -> Content:
     """Read every file; files named in `reuse` (unchanged since it was made) are not read again."""
     config = load_config(root / "site.yml", diagnostics, base_url)
-    files = [("article", path) for path in markdown_files(root / "articles")]
-    files += [("entity", path) for path in markdown_files(root / "entities")]
+    unreadable: list[OSError] = []
+    files = [("article", p) for p in readable(markdown_files(root / "articles", unreadable), root, diagnostics)]
+    files += [("entity", p) for p in readable(markdown_files(root / "entities", unreadable), root, diagnostics)]
     known = {path: r for path, r in (reuse or {}).items() if r.language == config.language}
     parallel.shared["language"] = config.language
     fresh = [(kind, path) for kind, path in files if str(path) not in known]
@@ -52,9 +54,37 @@ def load_content(
     items = [record.item for record in records.values()]
     articles = [item for item in items if isinstance(item, Article) and (drafts or not item.draft)]
     entities = [item for item in items if isinstance(item, Entity)]
-    static_root = root / "static"
-    static = tuple(sorted(p for p in static_root.rglob("*") if p.is_file())) if static_root.is_dir() else ()
+    static = tuple(readable(static_files(root / "static", unreadable), root, diagnostics))
+    for problem in unreadable:  # a folder that cannot be listed must not lose its files silently
+        if not isinstance(problem, FileNotFoundError):  # no entities/ at all is fine
+            diagnostics.error(problem.filename, 0, f"cannot read the folder: {problem.strerror}")
     return Content(root, config, tuple(articles), tuple(entities), static, records)
+
+
+def readable(paths: Sequence[Path], root: Path, diagnostics: Diagnostics) -> list[Path]:
+    """`paths` without the symbolic links that lead outside `root`, to a folder, nowhere or in
+    a loop: each is an error, so that nothing outside the content folder is ever published."""
+    kept = []
+    for path in paths:
+        problem = link_problem(path, root)
+        if problem:
+            diagnostics.error(path, 0, problem)
+        else:
+            kept.append(path)
+    return kept
+
+
+def static_files(folder: Path, unreadable: list[OSError]) -> list[Path]:
+    """Every file under content/static/, and every link there (links are checked, not followed)."""
+    found = []
+    for parent, folders, files in os.walk(folder, onerror=unreadable.append):
+        found += [os.path.join(parent, name) for name in files + _links(parent, folders)]
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
+
+
+def _links(parent: str, folders: list[str]) -> list[str]:
+    """The links among os.walk's folders (which it does not descend into): to be reported."""
+    return [name for name in folders if os.path.islink(os.path.join(parent, name))]
 
 
 def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
@@ -77,16 +107,15 @@ def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
     return records
 
 
-def markdown_files(folder: Path) -> list[Path]:
+def markdown_files(folder: Path, unreadable: list[OSError] | None = None) -> list[Path]:
     """The .md files under `folder`, skipping hidden files and editors' backups (and folders
     whose name starts with '.' or '_')."""
     found = []
-    for parent, folders, files in os.walk(folder):
+    for parent, folders, files in os.walk(folder, onerror=unreadable.append if unreadable is not None else None):
         folders[:] = [name for name in folders if not name.startswith((".", "_"))]
-        found += [
-            os.path.join(parent, name) for name in files if name.endswith(".md") and not name.startswith((".", "_"))
-        ]
-    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep)) if os.path.isfile(path)]
+        names = [name for name in files if name.endswith(".md")] + _links(parent, folders)
+        found += [os.path.join(parent, name) for name in names if not name.startswith((".", "_"))]
+    return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
 def read_document(path: Path, data: bytes, diagnostics: Diagnostics) -> Document | None:
@@ -96,11 +125,20 @@ def read_document(path: Path, data: bytes, diagnostics: Diagnostics) -> Document
         line = data[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
         return None
+    text, controls = clean_text(text)
+    for line, names in controls:
+        diagnostics.warning(path, line, f"removed {names}: {CONTROLS_ADVICE}")
     try:
-        return split_document(text)
+        document = split_document(text)
     except FrontMatterError as exc:
         diagnostics.error(path, exc.line, exc.message, exc.source_line)
         return None
+    for key, line, names in clean_values(document.data, document.lines):  # YAML escapes: "\0", "\uFFFE"
+        diagnostics.warning(path, line, f"removed {names} from '{key}': {CONTROLS_ADVICE}")
+    return document
+
+
+CONTROLS_ADVICE = "control characters that pages and feeds cannot carry (pasted from a PDF?)"
 
 
 def _open(
@@ -222,7 +260,13 @@ def _date(value: Any, line: int, error: Report, required: bool = False, key: str
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return dt.date.fromisoformat(text)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text):
-            return dt.datetime.fromisoformat(text)
+            moment = dt.datetime.fromisoformat(text)
+            if moment.tzinfo is not None:
+                moment.astimezone(dt.UTC)  # sorting and feeds need it in UTC: 0001-01-01T00:00+01:00 is not
+            return moment
+    except OverflowError:
+        error(line, f"'{key}' is out of range in UTC: '{text}'; give a date between years 1 and 9999 that stays so")
+        return None
     except ValueError as exc:
         error(line, f"'{key}' is not a real date: '{text}' ({exc})")
         return None

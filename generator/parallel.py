@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,6 +18,12 @@ R = TypeVar("R")
 
 shared: dict[str, Any] = {}  # read by the workers; set before they are forked
 MIN_ITEMS_PER_JOB = 64
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the parent stops the pool, and a
+    worker must not print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_jobs() -> int:
@@ -42,7 +49,7 @@ def map_in_chunks(
             if progress:
                 progress(len(results), len(items))
         return results
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_leave_interrupts_to_the_parent) as pool:
         for part in pool.imap(function, chunks, chunksize=1):
             results.extend(part)
             if progress:

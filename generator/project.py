@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import UsageError
+from generator.files import walk
 
 PACKAGE = Path(__file__).resolve().parent
 # Installed, the wheel carries the theme as generator/theme/; in a checkout it is ../templates/.
@@ -80,5 +81,5 @@ def project_of(content: Path) -> Path:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    if folder.is_dir():
-        yield from (path for path in sorted(folder.rglob("*")) if path.is_file())
+    """Files and links (never followed: the build checks each) below `folder`."""
+    yield from (folder / name for name in sorted(walk(folder, follow_symlinks=False)))

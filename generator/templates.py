@@ -5,6 +5,7 @@ theme), so a project overrides a template by having a file of the same name."""
 
 from __future__ import annotations
 
+import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from markupsafe import escape
 
 from generator import urls as paths
 from generator.errors import Diagnostic
+from generator.files import link_problem
 from generator.i18n import ENGLISH_UI, Language
 from generator.model import SiteConfig
 from generator.project import PACKAGED_THEME, Theme, shown
@@ -44,6 +46,11 @@ def check_templates(theme: Theme, compiled: Path | None = None) -> list[Diagnost
     """Compile every template, so that all syntax errors are reported in one run."""
     env = _environment(theme, compiled)
     problems = []
+    for file in theme.files("").values():
+        if problem := link_problem(file, theme.owner(file) or file.parent):
+            problems.append(Diagnostic(_shown(str(file)), 0, "error", problem))
+    if problems:
+        return problems  # not one template is read through a link
     for name in env.list_templates(extensions=["html", "xml"]):
         try:
             env.get_template(name)
@@ -99,6 +106,6 @@ def template_problem(exc: Exception, theme: Theme) -> Diagnostic | None:
 def _shown(filename: str) -> str:
     """A project's template relative to where the user stands; a packaged one in full, unless
     it too is below the current folder (a checkout of rassegna)."""
-    path = Path(filename).resolve()
+    path = Path(os.path.abspath(filename))  # not resolved: a link is named as the link
     packaged = path.is_relative_to(PACKAGED_THEME) and not path.is_relative_to(Path.cwd())
     return str(path if packaged else shown(path))

@@ -104,3 +104,19 @@ def _word_boundary(text: str, index: int, forward: bool) -> int:
 def counted(n: int, noun: str, plural: str = "") -> str:
     """'1 article', '1,155 articles': the command line's English counts."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+# What HTML text and XML 1.0 (feeds, sitemaps) cannot carry: C0 and C1 controls but tab and
+# line feed, lone surrogates (a YAML "\ud800" makes one), and Unicode's noncharacters.
+_NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
+_AS_SPACE = {"\x0b": " ", "\x0c": " "}  # vertical tab and form feed (pasted from a PDF) separate words
+
+
+def without_controls(text: str) -> str:
+    return CONTROL_RE.sub(lambda match: _AS_SPACE.get(match[0], ""), text)
+
+
+def control_names(text: str) -> str:
+    """'U+000C, U+FFFE': the control characters in `text`, once each, for a warning."""
+    return ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(CONTROL_RE.findall(text)))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import html
 import re
 import uuid
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 _PLAIN = re.compile(r"[a-z0-9/#._-]*")
 
@@ -89,3 +90,21 @@ FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 NOT_FOUND = "404.html"
 STYLESHEET = "assets/style.css"
+
+
+# Schemes a link may never have, whatever it is shown in (pages, feeds, JSON-LD, exports):
+# script runs from them. data: only for images.
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "livescript:", "file:", "data:")
+_SAFE_DATA = re.compile(r"data:image/(?:gif|png|jpeg|webp);", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
+
+
+def is_safe_link(url: str) -> bool:
+    """False for a link whose scheme could run script, however it is disguised: entities
+    decoded (`&#9;`), percent-escapes undone (`%09`), white space and control characters
+    removed (`jav\\tascript:`), any case."""
+    plain = html.unescape(unquote(html.unescape(url)))
+    squeezed = _INVISIBLE.sub("", plain).lower()
+    if squeezed.startswith("data:"):
+        return _SAFE_DATA.match(squeezed) is not None
+    return not squeezed.startswith(_UNSAFE_SCHEMES)

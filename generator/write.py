@@ -138,9 +138,12 @@ class SiteWriter:
         self._mark(stamp)
 
     def _mark(self, stamp: str | None) -> None:
-        temp = self.out / f".{MARKER}.new"
-        temp.write_bytes(self._marker(stamp))
-        os.replace(temp, self.out / MARKER)
+        temp = self.out / f".{MARKER}.new-{os.getpid()}"
+        try:
+            temp.write_bytes(self._marker(stamp))
+            os.replace(temp, self.out / MARKER)
+        finally:
+            temp.unlink(missing_ok=True)
 
     def _marker(self, stamp: str | None) -> bytes:
         return (MARKER_TEXT + f"base_url {self.base_url}\n" + (f"build {stamp}\n" if stamp else "")).encode()

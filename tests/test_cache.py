@@ -291,8 +291,9 @@ def test_a_commit_cut_short_is_repaired_by_the_next_build(tmp_path: Path, monkey
         real_replace(source, target)  # type: ignore[arg-type]
 
     monkeypatch.setattr(write_module.os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(ContentError) as failed:
         build(content, site)
+    assert [str(d) for d in failed.value.diagnostics] == [f"{site}: error: cannot write: No space left on device"]
     monkeypatch.setattr(write_module.os, "replace", real_replace)
     build(content, site)
     build(content, tmp_path / "clean", cache=False)

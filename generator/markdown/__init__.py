@@ -22,6 +22,7 @@ from generator.markdown import anchoring, highlight, mentions
 from generator.markdown.mentions import MENTION, Linker, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import fingerprint, slugify
+from generator.urls import is_safe_link
 
 # One line that starts with a letter and has no character Markdown gives a meaning to inline
 # (nor a hard break): its paragraph is the escaped text, whatever the parser's rules.
@@ -93,6 +94,7 @@ def render_notes(text: str, linker: Linker) -> str:
 @functools.cache
 def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.validateLink = is_safe_link  # type: ignore[method-assign]  # stricter than markdown-it's: see urls
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)

@@ -1,0 +1,357 @@
+"""Hostile, broken and unlucky input: symbolic links, disguised URL schemes, control
+characters, a forged or damaged build cache, values YAML reads but Python cannot hold. Each
+gives its exact message, and the site is either the previous one or a correct new one."""
+
+from __future__ import annotations
+
+import errno
+import html
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.dom.minidom
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from generator.cache import MANIFEST_FILE, STATE_FILE, cache_dir
+from generator.errors import ContentError
+from generator.urls import is_safe_link
+from tests.conftest import MakeProject, build_project, site_tree, write_tree
+
+ARTICLE = "---\ntitle: Good\ndate: 2025-02-10\n---\nA good article.\n"
+
+
+def messages(content: Path, **options: object) -> list[str]:
+    """The messages of a build that fails, relative to the project."""
+    with pytest.raises(ContentError) as failed:
+        build_project(content, **options)
+    return [str(d).removeprefix(f"{content.parent}/") for d in failed.value.diagnostics]
+
+
+def outputs(site: Path) -> dict[str, str]:
+    return {path: data.decode("utf-8", "replace") for path, data in site_tree(site).items()}
+
+
+# --- symbolic links ----------------------------------------------------------------------------
+
+
+def test_links_that_lead_outside_content_are_refused_and_the_site_is_kept(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    before = site_tree(tmp_path / "site")
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\ndate: 2025-01-01\n---\nThe password is hunter2.\n")
+    (tmp_path / "secret.txt").write_text("hunter2\n")
+    (content / "articles/leak.md").symlink_to(secret)
+    (content / "static").mkdir()
+    (content / "static/leak.txt").symlink_to(tmp_path / "secret.txt")
+    (content / "entities").mkdir()
+    (content / "entities/etc").symlink_to("/etc")
+    outside = "rassegna reads only files inside the content and templates folders; copy the file in instead"
+    assert messages(content) == [
+        f"content/articles/leak.md: error: a symbolic link to {secret}, outside {content}: {outside}",
+        f"content/entities/etc: error: a symbolic link to /etc, outside {content}: {outside}",
+        f"content/static/leak.txt: error: a symbolic link to {tmp_path}/secret.txt, outside {content}: {outside}",
+    ]
+    assert site_tree(tmp_path / "site") == before
+    assert not any("hunter2" in text for text in outputs(tmp_path / "site").values())
+
+
+def test_link_loops_broken_links_and_folder_links_are_each_a_message(make_project: MakeProject) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    (content / "articles/a.md").symlink_to("b.md")
+    (content / "articles/b.md").symlink_to("a.md")
+    (content / "articles/gone.md").symlink_to("nowhere.md")
+    (content / "static").mkdir()
+    (content / "static/self").symlink_to(".")
+    assert messages(content) == [
+        "content/articles/a.md: error: a symbolic link that leads round in a loop (b.md): replace it with the file itself",
+        "content/articles/b.md: error: a symbolic link that leads round in a loop (a.md): replace it with the file itself",
+        "content/articles/gone.md: error: a symbolic link to nowhere.md, which does not exist: "
+        "remove the link or fix its target",
+        "content/static/self: error: a symbolic link to the folder .: rassegna never follows one; "
+        "move the files in instead",
+    ]
+
+
+def test_a_link_to_a_file_inside_content_is_read(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE, "shared/other.md": ARTICLE.replace("Good", "Other")})
+    (content / "articles/other.md").symlink_to("../shared/other.md")
+    build_project(content)
+    assert "<h1>Other</h1>" in (tmp_path / "site/articles/other/index.html").read_text()
+
+
+def test_a_template_or_asset_linked_from_outside_is_refused(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    (tmp_path / "secret.css").write_text("/* hunter2 */\n")
+    (tmp_path / "templates/assets").mkdir(parents=True)
+    (tmp_path / "templates/assets/style.css").symlink_to(tmp_path / "secret.css")
+    assert messages(content, templates=None) == [
+        f"templates/assets/style.css: error: a symbolic link to {tmp_path}/secret.css, outside {tmp_path}/templates: "
+        "rassegna reads only files inside the content and templates folders; copy the file in instead"
+    ]
+
+
+# --- URL schemes -------------------------------------------------------------------------------
+
+DISGUISED = [
+    "javascript:alert(1)",
+    "JAVASCRIPT:alert(1)",
+    "jav&#9;ascript:alert(1)",
+    "jav%09ascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    " javascript:alert(1)",
+    "java\u200bscript:alert(1)",
+    "vbscript:msgbox(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "DATA:text/html;base64,PHNjcmlwdD4=",
+    "file:///etc/passwd",
+]
+
+
+@pytest.mark.parametrize("url", DISGUISED)
+def test_script_schemes_are_refused_however_disguised(url: str) -> None:
+    assert not is_safe_link(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org/x", "/a/b/", "#note-1", "mailto:a@b.org", "data:image/png;base64,AAAA"]
+)
+def test_ordinary_links_are_kept(url: str) -> None:
+    assert is_safe_link(url)
+
+
+def test_no_output_format_carries_a_script_link(make_project: MakeProject, tmp_path: Path) -> None:
+    links = " ".join(
+        f"[l{n}]({url.replace(' ', '%20') if url.startswith(' ') else url})" for n, url in enumerate(DISGUISED)
+    )
+    body = f"Links: {links} and [tab](jav&#9;ascript:alert(2)) and [nl](java\nscript:alert(3)).\n"
+    article = (
+        "---\ntitle: Links\ndate: 2025-02-10\nentities: [acme]\nannotations:\n"
+        "  - quote: Links\n    note: See [this](jav&#9;ascript:alert(4)).\n---\n" + body
+    )
+    content = make_project(
+        {
+            "site.yml": "title: Test\nlanguage: en\nbase_url: https://example.org/\n",
+            "articles/links.md": article,
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\nSee [x](javascript:alert(5)).\n",
+        }
+    )
+    build_project(content)
+    scheme = re.compile(r"(?i)^\s*(java|vb)\s*script\s*:|^\s*data\s*:\s*text")
+    for path, text in outputs(tmp_path / "site").items():
+        for found in re.finditer(r"(?:href|src)\s*=", text):
+            value = html.unescape(text[found.end() : found.end() + 60].replace("\\", "")).lstrip("\"'")
+            assert not scheme.search(unquote(value)), (path, value)
+    feed = (tmp_path / "site/feed.xml").read_text()
+    assert "href=&quot;jav" not in feed and "href=&#34;jav" not in feed
+
+
+# --- control characters ------------------------------------------------------------------------
+
+
+def test_control_characters_are_removed_with_a_warning_at_their_line(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            "site.yml": "title: Test\nlanguage: en\nbase_url: https://example.org/\n",
+            "articles/c.md": '---\ntitle: "A\\0B \\uFFFE C"\ndate: 2025-02-10\nsummary: pasted\x07text\n---\n'
+            "Pasted from a PDF:\x0cthe next page. And \ufffftwo.\n",
+        }
+    )
+    result = build_project(content)
+    advice = "control characters that pages and feeds cannot carry (pasted from a PDF?)"
+    assert [str(d).removeprefix(f"{content.parent}/") for d in result.diagnostics] == [
+        f"content/articles/c.md:2: warning: removed U+0000, U+FFFE from 'title': {advice}",
+        f"content/articles/c.md:4: warning: removed U+0007: {advice}",
+        f"content/articles/c.md:6: warning: removed U+000C, U+FFFF: {advice}",
+    ]
+    site = tmp_path / "site"
+    page = (site / "articles/c/index.html").read_text()
+    assert "<h1>AB  C</h1>" in page and "Pasted from a PDF: the next page." in page
+    xml.dom.minidom.parse(str(site / "feed.xml"))  # well-formed XML: feed readers take it
+    control = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+    assert not [path for path, text in outputs(site).items() if control.search(text)]
+
+
+# --- the build cache ---------------------------------------------------------------------------
+
+
+class Exploit:
+    """A pickle that, unpickled, writes a file: what a forged cache would run."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.write_text, (self.marker, "ran\n"))
+
+
+def test_a_forged_cache_is_never_unpickled(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    store = cache_dir(tmp_path / "site")
+    marker = tmp_path / "pwned"
+    for name in (MANIFEST_FILE, STATE_FILE):
+        (store / name).write_bytes(pickle.dumps(Exploit(marker)))
+        signed = (store / name).read_bytes()
+        (store / name).write_bytes(b"\0" * 32 + signed)  # a signature that does not match
+    result = build_project(content)
+    assert not marker.exists()
+    assert result.rendered > 0  # a full build
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "huge-length"])
+def test_a_damaged_cache_means_a_full_build(make_project: MakeProject, tmp_path: Path, damage: str) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    clean = build_project(content)
+    store = cache_dir(tmp_path / "site")
+    for name in (MANIFEST_FILE, STATE_FILE):
+        data = (store / name).read_bytes()
+        damaged = {
+            "truncate": data[: len(data) // 2],
+            "flip": data[:40] + bytes([data[40] ^ 0xFF]) + data[41:],
+            "empty": b"",
+            "huge-length": data[:32] + b"\x80\x05\x95\xff\xff\xff\xff\xff\xff\xff\x7f" + data[43:],
+        }[damage]
+        (store / name).write_bytes(damaged)
+    os.utime(content / "articles/good.md")
+    again = build_project(content)
+    assert again.rendered == clean.rendered  # everything again, nothing wrong
+    assert site_tree(tmp_path / "site") == site_tree(tmp_path / "site")
+
+
+# --- values YAML reads but Python cannot hold --------------------------------------------------
+
+
+def test_huge_numbers_and_dates_out_of_range_are_errors(make_project: MakeProject) -> None:
+    digits = "9" * 5000
+    content = make_project(
+        {
+            "site.yml": f"title: Test\nlanguage: en\nper_page: {digits}\n",
+            "articles/early.md": "---\ntitle: Early\ndate: 0001-01-01T00:00:00+01:00\n---\nx\n",
+            "articles/late.md": "---\ntitle: Late\ndate: 9999-12-31T23:00:00-05:00\n---\nx\n",
+            "articles/big.md": f"---\ntitle: Big\ndate: 2025-01-01\nslug: {digits}\n---\nx\n",
+        }
+    )
+    shown = "9" * 160 + "…"
+    assert messages(content) == [
+        "content/articles/big.md:4: error: front matter has a value that cannot be read: "
+        f"a number with thousands of digits; quote it if it is text\n    4 | slug: {shown[6:]}",
+        "content/articles/early.md:3: error: 'date' is out of range in UTC: '0001-01-01T00:00:00+01:00'; "
+        "give a date between years 1 and 9999 that stays so",
+        "content/articles/late.md:3: error: 'date' is out of range in UTC: '9999-12-31T23:00:00-05:00'; "
+        "give a date between years 1 and 9999 that stays so",
+        "content/site.yml:3: error: site.yml has a value that cannot be read: "
+        f"a number with thousands of digits; quote it if it is text\n    3 | per_page: {shown[10:]}",
+    ]
+
+
+# --- errors of the operating system ------------------------------------------------------------
+
+
+def fail_on(monkeypatch: pytest.MonkeyPatch, cls: object, method: str, when: str, error: int) -> None:
+    """Make `cls.method(path, ...)` raise OSError(error) for paths containing `when`."""
+    original = getattr(cls, method)
+
+    def failing(self: object, *args: object, **kwargs: object) -> object:
+        if when in str(self):
+            raise OSError(error, os.strerror(error), str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, failing)
+
+
+def staging_left(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in tmp_path.rglob("*") if "rassegna-new" in p.name or ".pickle." in p.name)
+
+
+def test_a_full_disk_while_writing_keeps_the_site(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    before = site_tree(tmp_path / "site")
+    (content / "articles/good.md").write_text(ARTICLE.replace("A good", "A better"))
+    fail_on(monkeypatch, Path, "write_bytes", "rassegna-new", errno.ENOSPC)
+    assert messages(content, cache=False) == ["site/index.html: error: cannot write: No space left on device"]
+    assert site_tree(tmp_path / "site") == before
+    assert staging_left(tmp_path) == []
+
+
+def test_a_read_only_output_folder_is_one_message(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    fail_on(monkeypatch, Path, "mkdir", "rassegna-new", errno.EROFS)
+    assert messages(content) == ["site/: error: cannot write: Read-only file system"]
+    assert not (tmp_path / "site").exists() and staging_left(tmp_path) == []
+
+
+def test_unreadable_inputs_are_named(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = make_project(
+        {
+            "articles/good.md": ARTICLE,
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+            "static/logo.txt": "logo\n",
+        }
+    )
+    fail_on(monkeypatch, Path, "read_text", "site.yml", errno.EACCES)
+    assert messages(content) == ["content/site.yml: error: cannot read the file: Permission denied"]
+    monkeypatch.undo()
+
+    original = os.scandir
+    monkeypatch.setattr(
+        os,
+        "scandir",
+        lambda path=".": (
+            (_ for _ in ()).throw(PermissionError(errno.EACCES, "Permission denied", str(path)))
+            if str(path).endswith("entities")
+            else original(path)
+        ),
+    )
+    assert messages(content) == ["content/entities: error: cannot read the folder: Permission denied"]
+    monkeypatch.undo()
+
+    fail_on(monkeypatch, Path, "read_bytes", "logo.txt", errno.EACCES)
+    assert messages(content) == ["content/static/logo.txt: error: cannot read: Permission denied"]
+    assert not (tmp_path / "site").exists() and staging_left(tmp_path) == []
+
+
+def test_a_cache_folder_that_cannot_be_written_only_costs_time(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    fail_on(monkeypatch, Path, "write_bytes", ".rassegna-cache", errno.EROFS)
+    result = build_project(content)
+    store = cache_dir(tmp_path / "site")
+    assert [str(d) for d in result.diagnostics] == [
+        f"{store}: warning: cannot save the build cache: Read-only file system; the next build will be a full one"
+    ]
+    assert (tmp_path / "site/articles/good/index.html").is_file()
+    assert staging_left(tmp_path) == []
+
+
+def test_ctrl_c_during_a_parallel_build_is_one_line(tmp_path: Path) -> None:
+    files = {"site.yml": "title: Big\nlanguage: en\n"}
+    for n in range(3000):
+        files[f"articles/a{n}.md"] = f"---\ntitle: Article {n}\ndate: 2025-01-01\n---\nText {n} of the article.\n"
+    write_tree(tmp_path / "content", files)
+    command = [sys.executable, "-m", "generator", "build", "--jobs", "2", "--no-cache"]
+    build_process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    time.sleep(2.0)
+    os.killpg(build_process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    _, stderr = build_process.communicate(timeout=60)
+    assert (build_process.returncode, stderr) == (130, "rassegna: interrupted\n")
+    assert staging_left(tmp_path) == []
