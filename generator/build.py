@@ -45,7 +45,7 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, read_stamp, remove_site, site_files
+from generator.write import MARKER, SiteWriter, check_output_dir, exclusive, read_stamp, remove_site, site_files
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,16 @@ class Previous:
     def damaged(self) -> set[str]:
         """Files of the site that are gone or were changed since the last build wrote them."""
         written = self.manifest.outputs if self.manifest is not None else {}
-        now = signatures_of(self.out, written)  # a stat each: cheaper than walking the site
+        now = self.present
         return {path for path, signature in written.items() if now.get(path) != signature}
 
     @property
     def unchanged(self) -> bool:
-        """Nothing to do: the same inputs, and the site as the last build left it."""
-        return self.manifest is not None and self.current and not self.changed and not self.damaged
+        """Nothing to do: the same inputs, and the site as the last build left it (no file
+        changed, gone, or dropped in by hand)."""
+        if self.manifest is None or not self.current or self.changed or self.damaged:
+            return False
+        return set(self.present) <= set(self.manifest.outputs)
 
     @property
     def pages(self) -> dict[str, str]:
@@ -149,20 +152,25 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
     inputs are unchanged are not rendered again, and pages whose key is unchanged are neither
     rendered nor written."""
     started = time.perf_counter()
-    with without_cycle_collection(), system_errors_reported(options.out):
-        theme, previous = _remembered(options)
+    with _building(options) as theme:
+        previous = remembered(options, theme)
         if previous.unchanged and previous.manifest is not None:
             return repeated(previous.manifest, time.perf_counter() - started)
         built = _build(options, theme, previous, progress)
-    result = built.result
-    if previous.store is not None:
-        try:
-            save_state(previous.store, built.state)
-        except OSError as exc:  # the site is built: a cache that cannot be saved only costs time
-            problem = Diagnostic(str(previous.store), 0, "warning", f"cannot save the build cache: {exc.strerror}; "
-                                 "the next build will be a full one")  # fmt: skip
-            result = replace(result, diagnostics=[*result.diagnostics, problem])
+        result = built.result
+        if previous.store is not None:
+            try:
+                save_state(previous.store, built.state)
+            except OSError as exc:  # the site is built: a cache that cannot be saved only costs time
+                problem = Diagnostic(str(previous.store), 0, "warning", f"cannot save the build cache: "
+                                     f"{exc.strerror}; the next build will be a full one")  # fmt: skip
+                result = replace(result, diagnostics=[*result.diagnostics, problem])
     return replace(result, seconds=time.perf_counter() - started)  # saving the cache included
+
+
+def lock_of(out: Path) -> Path:
+    """Beside the build cache, never published: `.rassegna-cache/<out name>.lock`."""
+    return cache_dir(out).parent / f"{out.name}.lock"
 
 
 @contextlib.contextmanager
@@ -192,19 +200,23 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
     """Like build(), from the last build kept in memory (or the cache, the first time), and
     without saving the cache: what the watch server runs when an edit needs more than a page."""
     started = time.perf_counter()
-    with without_cycle_collection(), system_errors_reported(options.out):
-        theme, previous = _remembered(options, last)
+    with _building(options) as theme:
+        previous = remembered(options, theme, last)
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
         return _build(options, theme, previous, progress)
 
 
-def _remembered(options: BuildOptions, last: Built | None = None) -> tuple[Theme, Previous]:
-    """The theme, after checking the options; and what the last build knows."""
-    theme = find_theme(options.templates, options.content)
-    check_options(options, theme)
-    return theme, remembered(options, theme, last)
+@contextlib.contextmanager
+def _building(options: BuildOptions) -> Iterator[Theme]:
+    """What no build starts without: its options checked, then the site's lock, held to the end.
+    Yields the theme."""
+    with without_cycle_collection(), system_errors_reported(options.out):
+        theme = find_theme(options.templates, options.content)
+        check_options(options, theme)
+        with exclusive(lock_of(options.out), options.out):
+            yield theme
 
 
 def repeated(manifest: Manifest, seconds: float) -> BuildResult:
@@ -314,13 +326,15 @@ def plan_site(
 
 def clean(out: Path) -> list[Path]:
     """Remove the site rassegna built in `out` and its build cache; what was removed."""
-    removed = [out] if remove_site(out) else []
     store = cache_dir(out)
-    if store.is_dir():
-        shutil.rmtree(store)
-        removed.append(store)
-        with contextlib.suppress(OSError):
-            store.parent.rmdir()  # .rassegna-cache/, when it held only this site's cache
+    with exclusive(lock_of(out), out):
+        removed = [out] if remove_site(out) else []
+        if store.is_dir():
+            shutil.rmtree(store)
+            removed.append(store)
+    lock_of(out).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        store.parent.rmdir()  # .rassegna-cache/, when it held only this site's cache
     return removed
 
 
@@ -449,7 +463,7 @@ def input_digests(previous: Previous, content: Content) -> dict[str, tuple[Signa
         else:
             digests[path] = (signature, file_digest(Path(path)))
     for path, record in content.files.items():  # created after the scan: changed, for the next build
-        digests.setdefault(path, ((0, 0, 0), record.digest))
+        digests.setdefault(path, ((0, 0, 0, 0), record.digest))
     return digests
 
 
@@ -547,7 +561,8 @@ def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> L
     for entity_id in site.article_entities.get(slug, ()) if slug else ():
         entity = site.entities[entity_id]
         for name in (entity.name, *entity.aliases):
-            names.setdefault(name, entity_id)
+            if name_key(name) not in site.shared_names:  # a name of two entities is never autolinked
+                names.setdefault(name, entity_id)
     return Linker(
         resolve=lambda text: site.lookup.get(name_key(text)),
         url=lambda entity_id: urls.url(paths.entity(entity_id)),

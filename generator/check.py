@@ -20,7 +20,7 @@ from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
 from generator.load import load_content
 from generator.markdown import name_matcher, unlinked_names
-from generator.model import Entity, PageKeys, RenderedArticle, Site
+from generator.model import PageKeys, RenderedArticle, Site
 from generator.parallel import default_jobs
 from generator.project import find_theme
 from generator.resolve import resolve
@@ -106,7 +106,6 @@ def review(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagno
     (no errors), an article that failed to load may be what mentions an entity."""
     if complete:
         _entities_no_article_mentions(site, diagnostics)
-    _names_shared_by_entities(site, diagnostics)
     _articles_without_entities(site, diagnostics)
     _names_left_unlinked(site, rendered, diagnostics)
 
@@ -121,35 +120,6 @@ def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
                 f"no article mentions '{entity.name}': its page lists no articles; "
                 f"mention it in an article, or delete the file",
             )
-
-
-def _names_shared_by_entities(site: Site, diagnostics: Diagnostics) -> None:
-    """A name or alias of two entities: every reference to it finds one of them, the same one."""
-    owners: dict[str, list[Entity]] = defaultdict(list)
-    for entity in site.entities.values():
-        if entity.path is not None:
-            for key in dict.fromkeys(name_key(text) for text in (entity.id, entity.name, *entity.aliases)):
-                owners[key].append(entity)
-    for key, entities in owners.items():
-        winner = site.entities[site.lookup[key]]
-        for entity in entities:
-            if entity is winner or entity.path is None:
-                continue
-            text, line = _name_line(entity, key)
-            diagnostics.warning(
-                entity.path,
-                line,
-                f"'{text}' is also a name of {winner.name} ({winner.path}): [[{text}]] and '{text}' in "
-                f"'entities' always mean that one, never {entity.name}; keep it in one of the two files",
-            )
-
-
-def _name_line(entity: Entity, key: str) -> tuple[str, int]:
-    """The entity's name or alias with this key, as written, and its line in the entity's file."""
-    for text, line in zip((entity.name, *entity.aliases), entity.name_lines, strict=False):
-        if name_key(text) == key:
-            return text, line
-    return entity.id, 1  # the id: the file's own name
 
 
 def _articles_without_entities(site: Site, diagnostics: Diagnostics) -> None:

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR
 
-Signature = tuple[int, int, int]  # mtime_ns, size, inode
+# mtime_ns, size, inode, ctime_ns: an edit that puts the mtime back (`touch -r`) still changes
+# the ctime, which no one can set.
+Signature = tuple[int, int, int, int]
 
 
 def walk(root: Path, follow_symlinks: bool = True) -> dict[str, Signature]:
@@ -36,7 +38,7 @@ def _walk(folder: str, prefix: str, found: dict[str, Signature], follow: bool) -
         except OSError:  # a broken link, or a loop: the loader reports it
             stat = entry.stat(follow_symlinks=False)
         if not follow or not S_ISDIR(stat.st_mode):
-            found[prefix + entry.name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            found[prefix + entry.name] = (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
 
 
 def link_problem(path: Path, root: Path) -> str | None:
@@ -69,5 +71,5 @@ def signatures_of(root: Path, paths: Iterable[str]) -> dict[str, Signature]:
             stat = os.stat(os.path.join(root, path), follow_symlinks=False)
         except OSError:
             continue
-        signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
     return signatures

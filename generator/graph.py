@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from generator.model import AnchoredNote, Article, Graph, Mention, RenderedArticle, Site, Tag
-from generator.text import name_key, slug_or_digest
+from generator.text import name_key, tag_slugs
 
 RELATED_ARTICLES = 5
 CO_MENTIONED = 24
@@ -118,10 +118,11 @@ def _tags(articles: tuple[Article, ...]) -> tuple[dict[str, Tag], dict[str, tupl
     names: dict[str, str] = {}
     members: dict[str, list[str]] = defaultdict(list)
     article_tags: dict[str, tuple[str, ...]] = {}
+    slug_of = tag_slugs(name for article in articles for name in article.tags)
     for article in articles:
         slugs = []
         for name in article.tags:
-            slug = slug_or_digest(name, "tag")
+            slug = slug_of[name]
             names.setdefault(slug, name)
             if slug not in slugs:
                 slugs.append(slug)

@@ -196,7 +196,8 @@ def _patched(built: Built, edits: list[Edit]) -> Built:
     )
     state = built.state
     inputs = {
-        edit.path: (signatures_of(Path(), [edit.path]).get(edit.path, (0, 0, 0)), edit.record.digest) for edit in edits
+        edit.path: (signatures_of(Path(), [edit.path]).get(edit.path, (0, 0, 0, 0)), edit.record.digest)
+        for edit in edits
     }
     state = replace(
         state,

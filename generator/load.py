@@ -16,7 +16,7 @@ from generator.errors import Diagnostics
 from generator.files import link_problem
 from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
-from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify
+from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify, windows_reserved
 
 ARTICLE_KEYS = (
     "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
@@ -55,6 +55,11 @@ def load_content(
     articles = [item for item in items if isinstance(item, Article) and (drafts or not item.draft)]
     entities = [item for item in items if isinstance(item, Entity)]
     static = tuple(readable(static_files(root / "static", unreadable), root, diagnostics))
+    for path in static:
+        if any(windows_reserved(part) for part in path.relative_to(root / "static").parts):
+            diagnostics.warning(
+                path, 0, "a name Windows reserves: a clone of the site on Windows fails there; rename it"
+            )
     for problem in unreadable:  # a folder that cannot be listed must not lose its files silently
         if not isinstance(problem, FileNotFoundError):  # no entities/ at all is fine
             diagnostics.error(problem.filename, 0, f"cannot read the folder: {problem.strerror}")
@@ -179,6 +184,7 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         source=_source(doc.data.get("source"), fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),
         authors=fields.text_list("authors"),
         tags=fields.text_list("tags"),
+        tags_line=fields.line("tags") or 1,
         about=_entity_refs(fields, "about", error),
         entities=_entity_refs(fields, "entities", error),
         annotations=_annotations(fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),

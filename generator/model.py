@@ -73,6 +73,7 @@ class Article:
     annotations: tuple[Annotation, ...] = ()
     draft: bool = False
     slug_line: int = 1
+    tags_line: int = 1
     body_refs: tuple[EntityRef, ...] = ()  # the body's [[...]] mentions, with their lines
 
     @property
@@ -146,6 +147,7 @@ class Site:
     related: dict[str, tuple[str, ...]]  # entity id -> related ids
     lookup: dict[str, str] = field(repr=False)  # normalised id/name/alias -> entity id
     static_files: tuple[Path, ...] = ()
+    shared_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a name of two entities -> their ids
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,27 @@ from pathlib import Path
 
 from generator.errors import Diagnostics
 from generator.model import Article, Content, Entity, EntityRef, Site
-from generator.text import MENTION_RE, is_slug, name_key, slug_or_digest
+from generator.text import (
+    MENTION_RE,
+    is_slug,
+    name_key,
+    slug_collisions,
+    slug_or_digest,
+    tag_slugs,
+    windows_reserved,
+)
 
 
 def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     entities = _unique_entities(content.entities, diagnostics)
     lookup = build_lookup(entities.values())
-    resolver = _Resolver(entities, lookup, diagnostics)
+    shared = shared_names(entities.values())
+    _report_shared_names(entities, shared, diagnostics)
+    resolver = _Resolver(entities, lookup, shared, diagnostics)
     articles = newest_first(content.articles)
     _check_unique_slugs(articles, diagnostics)
+    _report_tag_collisions(articles, diagnostics)
+    _report_windows_names(articles, entities.values(), diagnostics)
     article_entities: dict[str, tuple[str, ...]] = {}
     article_about: dict[str, tuple[str, ...]] = {}
     for article in articles:
@@ -31,6 +43,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
         related[entity.id] = tuple(
             dict.fromkeys(i for i in resolver.ids(entity.path, entity.related) if i != entity.id)
         )
+    _check_parent_cycles(entities, parents, diagnostics)
     for entity_id in resolver.entities:
         parents.setdefault(entity_id, None)
         related.setdefault(entity_id, ())
@@ -46,6 +59,7 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
         related=related,
         lookup=resolver.lookup,
         static_files=content.static_files,
+        shared_names=shared,
     )
 
 
@@ -69,6 +83,40 @@ def _references(article: Article) -> list[EntityRef]:
 def newest_first(articles: Iterable[Article]) -> list[Article]:
     by_slug = sorted(articles, key=lambda a: a.slug)
     return sorted(by_slug, key=lambda a: a.moment, reverse=True)  # stable: same date -> by slug
+
+
+def shared_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
+    """Normalised names and aliases that two entities have (and that are no entity's id, which
+    would win): a reference to one cannot say which entity it means."""
+    entities = list(entities)
+    ids = {name_key(entity.id) for entity in entities}
+    owners: dict[str, list[str]] = {}
+    for entity in sorted(entities, key=lambda e: e.id):
+        for key in dict.fromkeys(name_key(text) for text in (entity.name, *entity.aliases)):
+            owners.setdefault(key, []).append(entity.id)
+    return {key: tuple(owner) for key, owner in sorted(owners.items()) if len(owner) > 1 and key not in ids}
+
+
+def _report_shared_names(
+    entities: dict[str, Entity], shared: dict[str, tuple[str, ...]], diagnostics: Diagnostics
+) -> None:
+    """Once per name, at the file of its second owner."""
+    for key, owners in shared.items():
+        entity = entities[owners[-1]]
+        text, line = next(
+            (
+                (t, n)
+                for t, n in zip((entity.name, *entity.aliases), entity.name_lines, strict=False)
+                if name_key(t) == key
+            ),
+            (key, 1),
+        )
+        diagnostics.warning(
+            entity.path or "",
+            line,
+            f"'{text}' is a name of {' and of '.join(owners)}: it is never autolinked, and a reference to it "
+            "must use the id; keep the name in one of the files",
+        )
 
 
 def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:
@@ -96,15 +144,30 @@ def stub_name(ref: EntityRef) -> str:
 
 
 class _Resolver:
-    def __init__(self, entities: dict[str, Entity], lookup: dict[str, str], diagnostics: Diagnostics) -> None:
+    def __init__(
+        self,
+        entities: dict[str, Entity],
+        lookup: dict[str, str],
+        shared: dict[str, tuple[str, ...]],
+        diagnostics: Diagnostics,
+    ) -> None:
         self.entities = dict(entities)
         self.lookup = dict(lookup)
+        self.shared = shared
         self.diagnostics = diagnostics
 
     def ids(self, path: Path, refs: Iterable[EntityRef | None]) -> list[str]:
         return [self.resolve(path, ref) for ref in refs if ref is not None]
 
     def resolve(self, path: Path, ref: EntityRef) -> str:
+        owners = self.shared.get(name_key(ref.text))
+        if owners:
+            self.diagnostics.error(
+                path,
+                ref.line,
+                f"'{ref.text}' is a name of {' and of '.join(owners)}: write the id of the one you mean "
+                f"(such as [[{owners[0]}|{ref.text}]], or '{owners[0]}' in 'entities')",
+            )
         found = self.lookup.get(name_key(ref.text))
         if found is None and stub_id(ref.text) in self.entities:
             found = stub_id(ref.text)
@@ -142,6 +205,30 @@ def _check_note_references(
                 )
 
 
+def _check_parent_cycles(entities: dict[str, Entity], parents: dict[str, str | None], diagnostics: Diagnostics) -> None:
+    """An entity inside itself, directly or through others: once per cycle, at its first id."""
+    reported: set[str] = set()
+    for start in sorted(parents):
+        chain, current = [start], parents.get(start)
+        while current is not None and current not in chain and current not in reported:
+            chain.append(current)
+            current = parents.get(current)
+        if current is None or current in reported:
+            continue
+        cycle = chain[chain.index(current) :]
+        first = min(cycle)
+        cycle = cycle[cycle.index(first) :] + cycle[: cycle.index(first)]
+        reported.update(cycle)
+        entity = entities[first]
+        line = entity.parent.line if entity.parent is not None else 1
+        diagnostics.error(
+            entity.path or "",
+            line,
+            f"'parent' makes a cycle: {' → '.join([*cycle, first])}; an entity cannot be part of itself: "
+            "remove one of these 'parent' keys",
+        )
+
+
 def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> dict[str, Entity]:
     by_key: dict[str, Entity] = {}
     for entity in entities:
@@ -157,6 +244,37 @@ def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> di
             continue
         by_key[key] = entity
     return {entity.id: entity for entity in by_key.values()}
+
+
+def _report_windows_names(articles: list[Article], entities: Iterable[Entity], diagnostics: Diagnostics) -> None:
+    """Pages whose folder Windows cannot create: the site, once cloned there, loses them."""
+    advice = "a name Windows reserves: a clone of the site on Windows fails there; choose another"
+    for article in articles:
+        if windows_reserved(article.slug):
+            diagnostics.warning(
+                article.path, article.slug_line, f"the slug '{article.slug}' makes articles/{article.slug}/, {advice}"
+            )
+        for name in article.tags:
+            if windows_reserved(slug := slug_or_digest(name, "tag")):
+                diagnostics.warning(article.path, article.tags_line, f"the tag '{name}' makes tags/{slug}/, {advice}")
+    for entity in entities:
+        if windows_reserved(entity.id):
+            diagnostics.warning(entity.path or "", 1, f"the id '{entity.id}' makes entities/{entity.id}/, {advice}")
+
+
+def _report_tag_collisions(articles: list[Article], diagnostics: Diagnostics) -> None:
+    """Tags that would have shared a page: each keeps its own, and the editor hears of it."""
+    by_path = sorted(articles, key=lambda a: str(a.path))
+    slug_of = tag_slugs(name for article in by_path for name in article.tags)
+    for group in slug_collisions(slug_of):
+        first = next(a for a in by_path if set(a.tags) & set(group))
+        pages = ", ".join(f"'{name}' tags/{slug_of[name]}/" for name in group)
+        diagnostics.warning(
+            first.path,
+            first.tags_line,
+            f"the tags {', '.join(repr(name) for name in group)} would share one page: each has its own ({pages}); "
+            "if they are one tag, write it one way",
+        )
 
 
 def _check_unique_slugs(articles: list[Article], diagnostics: Diagnostics) -> None:

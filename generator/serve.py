@@ -41,6 +41,7 @@ from generator.urls import Urls
 EVENTS_PATH = "/__rassegna__/events"
 WATCH_STEP_MS = 25  # a burst of changes ends after this long without one; editors save within a few ms
 THEME_POLL_MS = 1000  # how often the watch looks for a templates/ folder made or removed
+IDLE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 15.0  # a comment line now and then: a closed page is noticed and dropped
 CSS_ONLY_LIMIT = 200  # more changed files than this: every page reloads, no list is sent
 TYPES = {
@@ -255,6 +256,10 @@ class SiteServer(http.server.ThreadingHTTPServer):
 
 
 class SiteHandler(http.server.BaseHTTPRequestHandler):
+    # A client that connects and says nothing, or stops reading, is dropped after this long:
+    # an idle connection must not hold a thread forever (event streams write a heartbeat
+    # every HEARTBEAT_SECONDS, well within it).
+    timeout = IDLE_SECONDS
     server: SiteServer
     protocol_version = "HTTP/1.1"
     server_version = "rassegna"

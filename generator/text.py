@@ -6,6 +6,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from slugify import slugify as _slugify
 
@@ -120,3 +121,34 @@ def without_controls(text: str) -> str:
 def control_names(text: str) -> str:
     """'U+000C, U+FFFE': the control characters in `text`, once each, for a warning."""
     return ", ".join(f"U+{ord(char):04X}" for char in dict.fromkeys(CONTROL_RE.findall(text)))
+
+
+def tag_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Each tag name's slug. Names that differ only in case or accents share one (a tag written
+    two ways is one tag); names that differ otherwise but would share a slug ('C++', 'C#' and
+    'C'; 市场 and 时长) each get the slug with a short digest of the name, so each keeps its page."""
+    keys = {name: name_key(name) for name in names}
+    plain = {key: slug_or_digest(key, "tag") for key in set(keys.values())}
+    users: dict[str, set[str]] = {}
+    for key, slug in plain.items():
+        users.setdefault(slug, set()).add(key)
+    slug_of = {
+        key: slug if len(users[slug]) == 1 else f"{slug}-{digest(key.encode())[:6]}" for key, slug in plain.items()
+    }
+    return {name: slug_of[key] for name, key in keys.items()}
+
+
+def slug_collisions(names: Iterable[str]) -> list[list[str]]:
+    """Groups of tag names that would have shared a slug (tag_slugs keeps them apart)."""
+    groups: dict[str, dict[str, str]] = {}
+    for name in names:
+        groups.setdefault(slug_or_digest(name_key(name), "tag"), {}).setdefault(name_key(name), name)
+    return [sorted(group.values()) for _, group in sorted(groups.items()) if len(group) > 1]
+
+
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?", re.IGNORECASE)
+
+
+def windows_reserved(name: str) -> bool:
+    """A file or folder name Windows cannot have ('con', 'nul.txt', 'LPT9'): a clone fails there."""
+    return _WINDOWS_RESERVED.fullmatch(name) is not None

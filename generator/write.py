@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from generator.errors import UsageError
 from generator.files import Signature, walk
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 MARKER = ".rassegna"
 MARKER_TEXT = "This directory was built by rassegna; `rassegna build` replaces it and `rassegna clean` removes it.\n"
@@ -38,9 +44,7 @@ def check_output_dir(out: Path, protected: Iterable[Path]) -> None:
 def remove_site(out: Path) -> bool:
     """Remove a site that rassegna built (and any staging folder a killed build left beside
     it); False if there was none. A directory without the marker is refused, never removed."""
-    staging = list(out.parent.glob(f".{out.name}.rassegna-new-*")) if out.parent.is_dir() else []
-    for folder in staging:
-        shutil.rmtree(folder, ignore_errors=True)
+    remove_staging(out)
     if not out.exists() and not out.is_symlink():
         return False
     if out.is_symlink() or not out.is_dir() or not (out / MARKER).is_file():
@@ -50,6 +54,30 @@ def remove_site(out: Path) -> bool:
         )
     shutil.rmtree(out)
     return True
+
+
+def remove_staging(out: Path) -> None:
+    """The staging folders that killed builds left beside `out` (call it holding the lock)."""
+    for folder in out.parent.glob(f".{out.name}.rassegna-new-*") if out.parent.is_dir() else ():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path, out: Path) -> Iterator[None]:
+    """One build at a time into `out`: a second one is refused, never mixed in. The lock goes
+    with the process, so a killed build holds none."""
+    if fcntl is None:  # no flock on this system: builds are not serialised
+        yield
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"another rassegna is building {out} right now: wait for it to finish, then build again"
+            ) from None
+        yield
 
 
 def read_stamp(out: Path) -> str | None:
@@ -91,8 +119,7 @@ class SiteWriter:
 
     def __enter__(self) -> SiteWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        if self.temp.exists():
-            shutil.rmtree(self.temp)
+        remove_staging(self.out)  # this build's, and any that a killed build left
         self.temp.mkdir()
         return self
 

@@ -10,8 +10,10 @@ import os
 import pickle
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import xml.dom.minidom
 from pathlib import Path
@@ -19,9 +21,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from generator.build import lock_of
 from generator.cache import MANIFEST_FILE, STATE_FILE, cache_dir
 from generator.errors import ContentError
 from generator.urls import is_safe_link
+from generator.write import exclusive
 from tests.conftest import MakeProject, build_project, site_tree, write_tree
 
 ARTICLE = "---\ntitle: Good\ndate: 2025-02-10\n---\nA good article.\n"
@@ -355,3 +359,197 @@ def test_ctrl_c_during_a_parallel_build_is_one_line(tmp_path: Path) -> None:
     _, stderr = build_process.communicate(timeout=60)
     assert (build_process.returncode, stderr) == (130, "rassegna: interrupted\n")
     assert staging_left(tmp_path) == []
+
+
+# --- nothing lost, nothing mixed ---------------------------------------------------------------
+
+
+def test_a_second_build_into_the_same_site_is_refused(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    before = site_tree(tmp_path / "site")
+    with exclusive(lock_of(tmp_path / "site"), tmp_path / "site"):  # as another build would hold it
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", "build"], cwd=tmp_path, capture_output=True, text=True
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "rassegna: error: another rassegna is building site right now: wait for it to finish, then build again\n",
+    )
+    assert site_tree(tmp_path / "site") == before
+
+
+def test_two_builds_at_once_never_mix(make_project: MakeProject, tmp_path: Path) -> None:
+    files = {f"articles/a{n}.md": ARTICLE.replace("Good", f"Good {n}") for n in range(300)}
+    content = make_project(files)
+    command = [sys.executable, "-m", "generator", "build", "--jobs", "1"]
+    runs = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(run.wait(60), run.stderr.read() if run.stderr else "") for run in runs]
+    assert sorted(code for code, _ in results)[0] == 0, results
+    for code, stderr in results:
+        assert code == 0 or stderr.startswith("rassegna: error: another rassegna is building site"), stderr
+    build_project(content, out=tmp_path / "clean", cache=False)
+    assert site_tree(tmp_path / "site") == site_tree(tmp_path / "clean")
+
+
+def test_the_staging_folder_of_a_killed_build_is_removed_by_the_next(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    left = tmp_path / ".site.rassegna-new-99999"
+    write_tree(left, {"articles/good/index.html": "half\n"})
+    build_project(content)
+    assert not left.exists()
+
+
+def test_a_file_dropped_into_the_site_is_removed_by_a_no_change_build(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    before = site_tree(tmp_path / "site")
+    (tmp_path / "site/dropped.html").write_text("not ours\n")
+    build_project(content)
+    assert site_tree(tmp_path / "site") == before
+
+
+def test_an_edit_with_its_mtime_put_back_is_rebuilt(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"articles/good.md": ARTICLE})
+    article = content / "articles/good.md"
+    long_ago = time.time() - 3600  # not within the racy window: the signature alone decides
+    os.utime(article, (long_ago, long_ago))
+    build_project(content)
+    article.write_text(ARTICLE.replace("A good", "A fine"))  # same size, same inode
+    os.utime(article, (long_ago, long_ago))  # touch -r: the old mtime
+    build_project(content)
+    assert "A fine article." in (tmp_path / "site/articles/good/index.html").read_text()
+
+
+# --- content that must be reported, not guessed ------------------------------------------------
+
+TWO_CHINAS = {
+    "entities/cina-paese.md": "---\nname: Cina\ntype: place\n---\n",
+    "entities/cina-porcellana.md": "---\nname: Porcellana\ntype: product\naliases: [Cina]\n---\n",
+}
+
+
+def test_a_name_of_two_entities_is_an_error_where_it_is_used(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            **TWO_CHINAS,
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\nentities: [Cina]\n---\nIn [[Cina]] e in [[cina-paese|Cina]].\n",
+        }
+    )
+    assert messages(content) == [
+        "content/articles/a.md:4: error: 'Cina' is a name of cina-paese and of cina-porcellana: write the id of "
+        "the one you mean (such as [[cina-paese|Cina]], or 'cina-paese' in 'entities')",
+        "content/articles/a.md:6: error: 'Cina' is a name of cina-paese and of cina-porcellana: write the id of "
+        "the one you mean (such as [[cina-paese|Cina]], or 'cina-paese' in 'entities')",
+        "content/entities/cina-porcellana.md:4: warning: 'Cina' is a name of cina-paese and of cina-porcellana: "
+        "it is never autolinked, and a reference to it must use the id; keep the name in one of the files",
+    ]
+
+
+def test_a_name_of_two_entities_is_never_autolinked(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            **TWO_CHINAS,
+            "site.yml": "title: Test\nlanguage: it\nautolink: all\n",
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\nentities: [cina-paese, cina-porcellana]\n---\n"
+            "La Cina esporta Porcellana.\n",
+        }
+    )
+    result = build_project(content)
+    page = (tmp_path / "site/articles/a/index.html").read_text()
+    assert 'class="mention auto" href="/entities/cina-porcellana/"' in page  # 'Porcellana', its own name
+    assert 'class="mention auto" href="/entities/cina-paese/"' not in page  # the shared name: never a link
+    assert "La Cina esporta" in page
+    assert [d.message.split(":")[0] for d in result.diagnostics if "never autolinked" in d.message] == [
+        "'Cina' is a name of cina-paese and of cina-porcellana"
+    ]
+
+
+def test_a_parent_cycle_is_an_error_naming_it(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\nentities: [a]\n---\nText.\n",
+            "entities/a.md": "---\nname: A\ntype: topic\nparent: b\n---\n",
+            "entities/b.md": "---\nname: B\ntype: topic\nparent: c\n---\n",
+            "entities/c.md": "---\nname: C\ntype: topic\nparent: a\n---\n",
+            "entities/self.md": "---\nname: Self\ntype: topic\nparent: self\n---\n",
+        }
+    )
+    assert [m for m in messages(content) if "cycle" in m] == [
+        "content/entities/a.md:4: error: 'parent' makes a cycle: a → b → c → a; an entity cannot be part of "
+        "itself: remove one of these 'parent' keys",
+        "content/entities/self.md:4: error: 'parent' makes a cycle: self → self; an entity cannot be part of "
+        "itself: remove one of these 'parent' keys",
+    ]
+
+
+def test_tags_whose_slugs_collide_keep_their_own_pages(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\ntags: [C++, C#]\n---\nText.\n",
+            "articles/b.md": "---\ntitle: B\ndate: 2025-02-11\ntags: [C, c, 市场, 时长]\n---\nText.\n",
+        }
+    )
+    result = build_project(content)
+    tags = sorted(p.name for p in (tmp_path / "site/tags").iterdir() if p.is_dir())
+    assert len(tags) == 5 and "c" not in tags  # C and c are one tag; C, C#, C++ three; 市场, 时长 two
+    warnings = [d.message for d in result.diagnostics if "would share one page" in d.message]
+    assert len(warnings) == 2 and warnings[0].startswith("the tags 'C', 'C#', 'C++' would share one page")
+    titles = {(tmp_path / "site/tags" / t / "index.html").read_text().split("<h1>")[1].split("<")[0] for t in tags}
+    assert len(titles) == 5
+
+
+def test_a_heading_made_of_a_mention_gets_a_real_id(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\n---\n## [[acme|Acme]]\n\nx\n\n## [[acme|Acme]]\n\ny\n",
+            "entities/acme.md": "---\nname: Acme\ntype: organization\n---\n",
+        }
+    )
+    build_project(content)
+    page = (tmp_path / "site/articles/a/index.html").read_text()
+    ids = re.findall(r'<h2 id="([^"]*)"', page)
+    assert ids[:2] == ["section", "section-1"]
+
+
+def test_names_windows_cannot_check_out_are_warned_about(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/con.md": "---\ntitle: Con\ndate: 2025-02-10\ntags: [aux]\n---\nText.\n",
+            "entities/nul.md": "---\nname: Nul\ntype: topic\n---\n",
+            "static/lpt1.txt": "x\n",
+        }
+    )
+    result = build_project(content)
+    advice = "a name Windows reserves: a clone of the site on Windows fails there"
+    assert [str(d).removeprefix(f"{content.parent}/") for d in result.diagnostics if "Windows" in d.message] == [
+        f"content/articles/con.md:1: warning: the slug 'con' makes articles/con/, {advice}; choose another",
+        f"content/articles/con.md:4: warning: the tag 'aux' makes tags/aux/, {advice}; choose another",
+        f"content/entities/nul.md:1: warning: the id 'nul' makes entities/nul/, {advice}; choose another",
+        f"content/static/lpt1.txt: warning: {advice}; rename it",
+    ]
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def test_an_idle_connection_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.serve import Reloader, SiteHandler, SiteServer
+
+    monkeypatch.setattr(SiteHandler, "timeout", 0.5)
+    (tmp_path / "site").mkdir()
+    server = SiteServer(("127.0.0.1", 0), tmp_path / "site", lambda: "/", Reloader())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(server.server_address, timeout=5) as idle:
+            started = time.monotonic()
+            assert idle.recv(100) == b""  # closed by the server, not by our timeout
+            assert time.monotonic() - started < 3
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -91,13 +91,19 @@ def render_notes(text: str, linker: Linker) -> str:
     return str(parser().render(text, env))
 
 
+def heading_id(text: str) -> str:
+    """A heading's id: its slug; 'section' for one made only of a mention or of symbols (an empty
+    id is invalid HTML, and the plugin numbers repeats: section-1, section-2)."""
+    return slugify(text) or "section"
+
+
 @functools.cache
 def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.validateLink = is_safe_link  # type: ignore[method-assign]  # stricter than markdown-it's: see urls
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=slugify)
+    md.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
     md.inline.ruler.before("link", MENTION, mentions.mention_rule)
     md.core.ruler.push("autolink_entities", mentions.autolink_rule)
     md.core.ruler.push("index_mentions", mentions.index_rule)
