@@ -289,8 +289,7 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         removed=len(stale),
         changed=tuple(sorted({*staged, *stale})),
     )
-    written = {path: previous.present[path] for path in outputs if path in previous.present}
-    written |= signatures_of(options.out, staged)
+    written = signatures_of(options.out, outputs)  # after the commit: hard links change ctimes
     manifest = Manifest(
         previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
     )
@@ -431,11 +430,12 @@ def write_site(
     report: Progress,
     previous: dict[str, str],
     base_url: str,
+    atomic: bool = True,
 ) -> list[str]:
-    """Render the pages that changed, stage the files whose bytes changed, move them in; the
-    files written."""
+    """Render the pages that changed, stage the files whose bytes changed, put them in the site
+    (atomically: see SiteWriter.commit); the files written."""
     todo = [page for page in pages if not page.unchanged]
-    with SiteWriter(options.out, base_url) as writer:
+    with SiteWriter(options.out, base_url, atomic) as writer:
         parallel.shared.update(env=env, theme=theme, pages=todo, writer=writer)
         results = map_in_chunks(_write_pages, range(len(todo)), options.jobs, lambda d, t: report("write", d, t))
         problems = [problem for problem in results if isinstance(problem, Diagnostic)]
@@ -497,6 +497,8 @@ def render_articles(
     for article in site.articles:
         for annotation, problem in rendered[article.slug].problems:
             diagnostics.error(article.path, annotation.line, problem)
+        for line, problem in rendered[article.slug].errors:
+            diagnostics.error(article.path, article.body_line + line, problem)
     return rendered
 
 

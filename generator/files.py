@@ -4,6 +4,7 @@ the site, without reading them."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISDIR
@@ -73,3 +74,15 @@ def signatures_of(root: Path, paths: Iterable[str]) -> dict[str, Signature]:
             continue
         signatures[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns)
     return signatures
+
+
+# What no walker of the content reads: editors' swap, backup and lock files, and the files an
+# operating system leaves behind. Hidden names are skipped too, but for `.well-known/`, which
+# a site may publish (security.txt, Apple's and Android's app links).
+EDITOR_FILES = re.compile(r"(^4913$|~$|^\.#|\.sw[a-p]x?$|^#.*#$|\.tmp$|^\.~lock\.|^Thumbs\.db$|^desktop\.ini$)")
+PUBLISHED_HIDDEN = (".well-known",)
+
+
+def is_ignored(name: str) -> bool:
+    """A file or folder name that no walker of the content takes (one rule for all of them)."""
+    return EDITOR_FILES.search(name) is not None or (name.startswith(".") and name not in PUBLISHED_HIDDEN)

@@ -109,8 +109,18 @@ class Workspace:
         pages += annotation_pages(site, rendered, urls, keys, built.annotations, edited)
         stamp = uuid.uuid4().hex
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
-        staged = write_site(
-            options, built.env, built.theme, pages, [], set(), stamp, _silent, patched.keys.previous, urls.base_url
+        staged = write_site(  # a few pages, moved in place: an atomic swap would link the whole site
+            options,
+            built.env,
+            built.theme,
+            pages,
+            [],
+            set(),
+            stamp,
+            _silent,
+            patched.keys.previous,
+            urls.base_url,
+            False,
         )
         state = patched.state
         manifest = replace(
@@ -155,7 +165,7 @@ class Workspace:
         linker = linker_for(site, article.slug, self._matcher_for(site))
         body = render_article(article.body, linker, article.annotations, built.ui, article.lang)
         old_notes = len(built.rendered[article.slug].notes)
-        if body.problems or len(body.notes) != old_notes:
+        if body.problems or body.errors or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles
         return Edit(path, FileRecord(digest(data), article, (), site.config.language), article, body)
 

@@ -13,7 +13,7 @@ from typing import Any
 from generator import parallel
 from generator.config import load_config
 from generator.errors import Diagnostics
-from generator.files import link_problem
+from generator.files import is_ignored, link_problem
 from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, split_document
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
 from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify, windows_reserved
@@ -83,7 +83,8 @@ def static_files(folder: Path, unreadable: list[OSError]) -> list[Path]:
     """Every file under content/static/, and every link there (links are checked, not followed)."""
     found = []
     for parent, folders, files in os.walk(folder, onerror=unreadable.append):
-        found += [os.path.join(parent, name) for name in files + _links(parent, folders)]
+        folders[:] = [name for name in folders if not is_ignored(name)]  # the same rule as for articles
+        found += [os.path.join(parent, name) for name in files + _links(parent, folders) if not is_ignored(name)]
     return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 
@@ -117,9 +118,9 @@ def markdown_files(folder: Path, unreadable: list[OSError] | None = None) -> lis
     whose name starts with '.' or '_')."""
     found = []
     for parent, folders, files in os.walk(folder, onerror=unreadable.append if unreadable is not None else None):
-        folders[:] = [name for name in folders if not name.startswith((".", "_"))]
+        folders[:] = [name for name in folders if not is_ignored(name) and not name.startswith("_")]
         names = [name for name in files if name.endswith(".md")] + _links(parent, folders)
-        found += [os.path.join(parent, name) for name in names if not name.startswith((".", "_"))]
+        found += [os.path.join(parent, name) for name in names if not is_ignored(name) and not name.startswith("_")]
     return [Path(path) for path in sorted(found, key=lambda path: path.split(os.sep))]
 
 

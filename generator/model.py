@@ -182,6 +182,7 @@ class RenderedArticle:
     notes: tuple[AnchoredNote, ...] = ()
     problems: tuple[tuple[Annotation, str], ...] = ()  # annotations that could not be anchored
     mentions_key: str = ""  # digest of `mentions`: what entity pages show of the article
+    errors: tuple[tuple[int, str], ...] = ()  # (line in the body, message): text that cannot be rendered
 
 
 @dataclass(frozen=True)

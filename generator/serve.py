@@ -31,6 +31,7 @@ from generator.build import BuildOptions, check_options
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
+from generator.files import EDITOR_FILES
 from generator.i18n import ENGLISH_UI, Language, load_language
 from generator.incremental import Workspace, watched_path
 from generator.progress import ProgressReporter
@@ -55,7 +56,6 @@ TYPES = {
     ".svg": "image/svg+xml",
 }
 # Files editors write beside the one being saved (vim's write test, backups, locks).
-EDITOR_FILES = re.compile(r"(^4913$|~$|^\.#|\.sw[a-p]x?$|^#.*#$|\.tmp$|^\.~lock\.)")
 
 CLIENT = """<script>(function () {
   var seen = null, box = null;
@@ -415,7 +415,7 @@ class EditorFilter(watchfiles.DefaultFilter):
     """watchfiles' default filter, plus the files editors write beside the one being saved."""
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        return super().__call__(change, path) and not EDITOR_FILES.search(os.path.basename(path))
+        return super().__call__(change, path) and not EDITOR_FILES.search(os.path.basename(path))  # as the loader
 
 
 def serve(options: BuildOptions, host: str, port: int, open_browser: bool, out: TextIO) -> int:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from generator.errors import UsageError
 from generator.files import Signature, walk
@@ -111,8 +115,9 @@ class SiteWriter:
     moves them in and removes the files no page makes any more. Until `commit`, the site is
     untouched: a failed build leaves it as it was, and an unchanged file keeps its mtime."""
 
-    def __init__(self, out: Path, base_url: str = "/") -> None:
+    def __init__(self, out: Path, base_url: str = "/", atomic: bool = True) -> None:
         self.out = out
+        self.atomic = atomic  # swap in a whole new tree; else move the changed files in place
         self.base_url = base_url  # recorded in the marker, for `rassegna check --site`
         self.temp = out.parent / f".{out.name}.rassegna-new-{os.getpid()}"
         self.folders: set[Path] = set()  # made in temp by this process: one mkdir each
@@ -145,12 +150,44 @@ class SiteWriter:
         return self.write(path, source.read_bytes())
 
     def commit(self, staged: Iterable[str], stale: Iterable[str], stamp: str) -> None:
-        """Remove `stale` files, move the staged ones in, mark the site with `stamp`. Until the
-        last step the marker has no stamp: a commit cut short leaves a site no cache trusts."""
+        """Make the site the staged files, the current site's other files but `stale`, and the
+        marker with `stamp`. Atomic: the new tree is completed beside the old one (unchanged
+        files hard-linked, so they keep their mtime) and exchanged with it in one step, so a
+        reader, a crash or a kill sees the old site or the new one, never a mix."""
+        staged, stale = list(staged), set(stale)
+        if self.out.exists() and not staged and not stale:
+            self._mark(stamp)  # the same files: only the marker is new
+            return
+        if self.out.exists() and not self.atomic:
+            self._commit_in_place(staged, stale, stamp)
+            return
+        if self.out.exists():
+            self._link_the_rest(set(staged) | stale)
+        (self.temp / MARKER).write_bytes(self._marker(stamp))
         if not self.out.exists():
-            (self.temp / MARKER).write_bytes(self._marker(stamp))
             os.replace(self.temp, self.out)  # a new site: in one step
             return
+        old = _exchange(self.temp, self.out)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _link_the_rest(self, taken: set[str]) -> None:
+        for path in site_files(self.out):
+            if path in taken:
+                continue
+            target = self.temp / _relative(path)
+            if target.parent not in self.folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.folders.add(target.parent)
+            try:
+                os.link(self.out / _relative(path), target, follow_symlinks=False)
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                shutil.copy2(self.out / _relative(path), target, follow_symlinks=False)
+
+    def _commit_in_place(self, staged: list[str], stale: set[str], stamp: str) -> None:
+        """The quick path of `rassegna serve` (a few pages): move them in one by one. Until the
+        last step the marker has no stamp: a commit cut short leaves a site no cache trusts."""
         self._mark(None)
         for path in sorted(stale, reverse=True):  # first: a stale file may sit where a folder goes
             target = self.out / _relative(path)
@@ -174,6 +211,32 @@ class SiteWriter:
 
     def _marker(self, stamp: str | None) -> bytes:
         return (MARKER_TEXT + f"base_url {self.base_url}\n" + (f"build {stamp}\n" if stamp else "")).encode()
+
+
+def _exchange(new: Path, current: Path) -> Path:
+    """Put `new` where `current` is, in one step where the system can (Linux's renameat2 with
+    RENAME_EXCHANGE); the old tree is returned, at `new`'s place, to be removed."""
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(current), _RENAME_EXCHANGE) == 0:
+            return new
+    aside = new.with_name(new.name + "-old")  # elsewhere: two renames, with the site missing between them
+    os.rename(current, aside)
+    os.rename(new, current)
+    return aside
+
+
+def _find_renameat2() -> Any:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return function
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+_NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}  # then a copy
+_renameat2 = _find_renameat2() if sys.platform.startswith("linux") else None
 
 
 def _relative(path: str) -> PurePosixPath:

@@ -274,27 +274,31 @@ def test_an_unreadable_or_foreign_cache_means_a_full_build(tmp_path: Path) -> No
     assert state.is_file() and manifest.is_file()
 
 
-def test_a_commit_cut_short_is_repaired_by_the_next_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_commit_cut_short_leaves_the_old_site_and_the_next_build_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator import write as write_module
 
     content = make_archive(tmp_path, random.Random(13))
     site = tmp_path / "site"
     build(content, site)
+    before = site_tree(site)
     for path in sorted((content / "articles").glob("*.md"))[:4]:
         path.write_text(path.read_text().replace("title: '", "title: 'Nuovo ", 1))
-    real_replace, moves = os.replace, []
+    real_link, links = os.link, []
 
-    def failing_replace(source: object, target: object) -> None:
-        moves.append(target)
-        if len(moves) == 3:  # the marker, then one page, then the disk is full
+    def failing_link(source: object, target: object, **options: object) -> None:
+        links.append(target)
+        if len(links) == 3:  # the new tree half made, then the disk is full
             raise OSError(28, "No space left on device")
-        real_replace(source, target)  # type: ignore[arg-type]
+        real_link(source, target, **options)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(write_module.os, "replace", failing_replace)
+    monkeypatch.setattr(write_module.os, "link", failing_link)
     with pytest.raises(ContentError) as failed:
         build(content, site)
     assert [str(d) for d in failed.value.diagnostics] == [f"{site}: error: cannot write: No space left on device"]
-    monkeypatch.setattr(write_module.os, "replace", real_replace)
+    assert site_tree(site) == before  # not one file of the new build in it
+    monkeypatch.setattr(write_module.os, "link", real_link)
     build(content, site)
     build(content, tmp_path / "clean", cache=False)
     assert site_tree(site) == site_tree(tmp_path / "clean")

@@ -536,7 +536,7 @@ def test_template_not_utf8(make_project: MakeProject, tmp_path: Path) -> None:
 # --- static files that collide with generated files ----------------------------------------
 
 
-@pytest.mark.parametrize("name", ["index.html", ".nojekyll", "assets/style.css", ".rassegna"])
+@pytest.mark.parametrize("name", ["index.html", "assets/style.css", "feed.xml"])
 def test_static_file_colliding_with_a_generated_file(make_project: MakeProject, tmp_path: Path, name: str) -> None:
     write_project(make_project, {"articles/good.md": GOOD, f"static/{name}": "mine\n"})
     result = rassegna(tmp_path)
@@ -544,6 +544,15 @@ def test_static_file_colliding_with_a_generated_file(make_project: MakeProject, 
     assert result.returncode == 1
     assert any(line.startswith(f"content/static/{name}") for line in diagnostic_lines(result.stderr)), result.stderr
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", [".nojekyll", ".rassegna"])
+def test_hidden_static_files_are_not_copied(make_project: MakeProject, tmp_path: Path, name: str) -> None:
+    """One rule for every walker of the content: hidden files are skipped (but .well-known/)."""
+    write_project(make_project, {"articles/good.md": GOOD, f"static/{name}": "mine\n"})
+    result = rassegna(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / name).read_text() != "mine\n"
 
 
 # --- nothing lost: a failed build leaves the previous site as it was -----------------------

@@ -8,7 +8,9 @@ import errno
 import html
 import os
 import pickle
+import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -553,3 +555,97 @@ def test_an_idle_connection_is_dropped(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_text_past_the_nesting_limit_is_an_error_not_lost(make_project: MakeProject) -> None:
+    deep = "- " * 60 + "deep\n"
+    content = make_project({"articles/a.md": f"---\ntitle: A\ndate: 2025-02-10\n---\nIntro.\n\n{deep}\nAfter.\n"})
+    assert messages(content) == [
+        "content/articles/a.md:7: error: the text is nested too deeply here (lists, quotes or emphasis more than "
+        "50 levels inside each other): what follows would be lost; flatten it"
+    ]
+
+
+def test_twenty_levels_of_lists_are_rendered_whole(make_project: MakeProject, tmp_path: Path) -> None:
+    deep = "- " * 30 + "deep\n"
+    content = make_project({"articles/a.md": f"---\ntitle: A\ndate: 2025-02-10\n---\n{deep}\nAfter the list.\n"})
+    build_project(content)
+    assert "After the list." in (tmp_path / "site/articles/a/index.html").read_text()
+
+
+def test_static_files_follow_one_rule(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project(
+        {
+            "articles/a.md": ARTICLE,
+            "static/logo.svg": "<svg/>\n",
+            "static/.DS_Store": "x",
+            "static/notes.txt~": "x",
+            "static/.notes.txt.swp": "x",
+            "static/#draft#": "x",
+            "static/.hidden/secret.txt": "x",
+            "static/.well-known/security.txt": "Contact: mailto:a@b.org\n",
+        }
+    )
+    build_project(content)
+    site = tmp_path / "site"
+    copied = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert "logo.svg" in copied and ".well-known/security.txt" in copied
+    assert not [p for p in copied if p in (".DS_Store", "notes.txt~", ".notes.txt.swp", "#draft#") or ".hidden" in p]
+
+
+def test_a_build_killed_at_any_moment_leaves_the_old_site_or_the_new_one(tmp_path: Path) -> None:
+    """SIGKILL and Ctrl-C at random moments of a rebuild of 600 articles: the site is always,
+    byte for byte, the site before the edit or the one after it."""
+    files = {"site.yml": "title: Big\nlanguage: en\n"}
+    for n in range(600):
+        files[f"articles/a{n}.md"] = (
+            f"---\ntitle: Article {n}\ndate: 2025-01-{n % 28 + 1:02d}\ntags: [t{n % 7}]\n---\nText {n}.\n"
+        )
+    content = write_tree(tmp_path / "content", files)
+    site, saved = tmp_path / "site", tmp_path / "old-site"
+    command = [sys.executable, "-m", "generator", "build", "--jobs", "2", "--no-cache"]
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+    shutil.copytree(site, saved, symlinks=True)
+    old = site_tree(site)
+    for n in range(0, 600, 3):  # an edit that changes many pages
+        path = content / f"articles/a{n}.md"
+        path.write_text(path.read_text().replace("Text", "New text"))
+    subprocess.run([*command, "--out", "new-site"], cwd=tmp_path, check=True, capture_output=True)
+    new = site_tree(tmp_path / "new-site")
+    started = time.monotonic()
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    rng = random.Random(7)
+    outcomes = []
+    for trial in range(10):
+        shutil.rmtree(site)
+        shutil.copytree(saved, site, symlinks=True)
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        time.sleep(rng.uniform(0.2, duration))
+        os.killpg(process.pid, signal.SIGKILL if trial % 3 else signal.SIGINT)
+        process.wait(30)
+        now = site_tree(site)
+        assert now in (old, new), f"trial {trial}: a mix of the old site and the new one"
+        outcomes.append("new" if now == new else "old")
+    assert "old" in outcomes  # the kills did land during builds
+    for trial in range(4):  # and at the worst moment: as soon as anything in the site changes
+        shutil.rmtree(site)
+        shutil.copytree(saved, site, symlinks=True)
+        first = (site.stat().st_ino, (site / ".rassegna").stat().st_ino)
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        while process.poll() is None and _inodes(site) == first:
+            time.sleep(0.0005)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+        assert site_tree(site) in (old, new), f"commit trial {trial}: a mix of the old site and the new one"
+
+
+def _inodes(site: Path) -> tuple[int, int] | None:
+    try:
+        return site.stat().st_ino, (site / ".rassegna").stat().st_ino
+    except OSError:
+        return None

@@ -36,7 +36,9 @@ def render_article(
 ) -> RenderedArticle:
     """Render a body; `ui` gives the labels (the site's language), `lang` is the article's."""
     env = _article_env(linker, notes, ui, lang)
-    html = parser().render(body, env)
+    md = parser()
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
     found = tuple(env["mentions"])
     return RenderedArticle(
         html=html,
@@ -46,7 +48,28 @@ def render_article(
         headings=tuple(env["headings"]),
         notes=tuple(env["notes"]),
         problems=tuple(env["problems"]),
+        errors=_too_deep(tokens),
     )
+
+
+MAX_NESTING = 100  # markdown-it stops at this depth and drops the rest of the text
+
+
+def _too_deep(tokens: list[Any]) -> tuple[tuple[int, str], ...]:
+    """Text past the parser's nesting limit would be lost without a word: say where."""
+    line = 0
+    for token in tokens:
+        line = token.map[0] if token.map else line
+        levels = [token.level, *(child.level for child in token.children or ())]
+        if max(levels) >= MAX_NESTING - 1:
+            return (
+                (
+                    line,
+                    f"the text is nested too deeply here (lists, quotes or emphasis more than {MAX_NESTING // 2} "
+                    "levels inside each other): what follows would be lost; flatten it",
+                ),
+            )
+    return ()
 
 
 def unlinked_names(body: str, linker: Linker, names: dict[str, str], matcher: Any) -> list[tuple[int, str]]:
@@ -99,7 +122,7 @@ def heading_id(text: str) -> str:
 
 @functools.cache
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False, "maxNesting": MAX_NESTING})
     md.validateLink = is_safe_link  # type: ignore[method-assign]  # stricter than markdown-it's: see urls
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
