@@ -15,6 +15,7 @@ from generator.config import load_config
 from generator.errors import Diagnostics
 from generator.files import is_ignored, link_problem
 from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, split_document
+from generator.markdown import references
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
 from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify, windows_reserved
 
@@ -195,8 +196,15 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
     return article if len(diagnostics.errors) == before else None
 
 
+# Where code may be: a backtick, a fence, an indented line. Only there can the plain scan below
+# find a [[...]] that the Markdown parser would not (one in code); there the parser decides.
+_MAY_HAVE_CODE = re.compile(r"`|~~~|^(?: {4}|\t)", re.MULTILINE)
+
+
 def body_mentions(body: str, first_line: int, error: Report) -> tuple[EntityRef, ...]:
-    """The [[...]] mentions of a body, with their file lines."""
+    """The [[...]] mentions of a body, with their file lines; never those in code."""
+    if _MAY_HAVE_CODE.search(body) and "[[" in body:
+        return _parsed_mentions(body, first_line, error)
     refs = []
     line, position = first_line, 0
     for match in MENTION_RE.finditer(body):
@@ -207,6 +215,16 @@ def body_mentions(body: str, first_line: int, error: Report) -> tuple[EntityRef,
             refs.append(EntityRef(match.group(1).strip(), line, shown=shown))
         else:
             error(line, f"empty mention '{match.group()}': write [[id]] or [[id|shown text]]")
+    return tuple(refs)
+
+
+def _parsed_mentions(body: str, first_line: int, error: Report) -> tuple[EntityRef, ...]:
+    refs = []
+    for line, target, shown in references(body):
+        if target.strip():
+            refs.append(EntityRef(target.strip(), first_line + line, shown=shown))
+        else:
+            error(first_line + line, f"empty mention '[[{target}]]': write [[id]] or [[id|shown text]]")
     return tuple(refs)
 
 

@@ -649,3 +649,50 @@ def _inodes(site: Path) -> tuple[int, int] | None:
         return site.stat().st_ino, (site / ".rassegna").stat().st_ino
     except OSError:
         return None
+
+
+def test_references_in_code_are_text_not_entities(make_project: MakeProject, tmp_path: Path) -> None:
+    body = (
+        "Inline `[[inline-code]]` code.\n\n```\n[[fenced-code]]\n```\n\n    [[indented-code]]\n\n"
+        "A paragraph\non two lines with [[real-one|a real one]].\n"
+    )
+    content = make_project({"articles/a.md": f"---\ntitle: A\ndate: 2025-02-10\n---\n{body}"})
+    result = build_project(content)
+    assert [str(d).removeprefix(f"{content.parent}/") for d in result.diagnostics] == [
+        "content/articles/a.md:14: warning: unknown entity 'real-one': it gets a stub page; "
+        "create content/entities/real-one.md to describe it, or fix the reference"
+    ]
+    entities = sorted(p.name for p in (tmp_path / "site/entities").iterdir() if p.is_dir())
+    assert entities == ["real-one"]
+    assert "<code>[[inline-code]]</code>" in (tmp_path / "site/articles/a/index.html").read_text()
+
+
+def test_the_plain_scan_and_the_parser_agree_where_there_is_no_code() -> None:
+    """The scan is a shortcut for bodies without code: it must find what the parser finds."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.load import _parsed_mentions, body_mentions
+
+    piece = st.sampled_from(["[[a]]", "[[b|B b]]", "[[ c ]]", "text", "\n", "\n\n", "*x*", "[l](u)", "# h", "> q", "- i"])
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(st.lists(piece, max_size=12).map(" ".join))
+    def agree(body: str) -> None:
+        errors: list[str] = []
+        assert body_mentions(body, 5, lambda line, m: errors.append(m)) == _parsed_mentions(
+            body, 5, lambda line, m: errors.append(m)
+        )
+
+    agree()
+
+
+def test_a_passage_that_ends_inside_a_link_has_its_marker_after_the_link(make_project: MakeProject, tmp_path: Path) -> None:
+    article = (
+        "---\ntitle: A\ndate: 2025-02-10\nannotations:\n  - quote: words and a linked\n    note: N.\n---\n"
+        "Some words and a [linked phrase](https://example.org) here.\n"
+    )
+    build_project(make_project({"articles/a.md": article}))
+    page = (tmp_path / "site/articles/a/index.html").read_text()
+    assert '<a href="https://example.org"><mark class="annotated" aria-details="note-1">linked</mark> phrase</a><sup class="note-ref">' in page
+    assert re.search(r'<a href="https://example.org">(?:(?!</a>).)*<a ', page) is None

@@ -28,7 +28,16 @@ from generator.urls import is_safe_link
 # (nor a hard break): its paragraph is the escaped text, whatever the parser's rules.
 _PLAIN_LINE = re.compile(r"[ ]{0,3}[^\W\d_][^\n\\`*_\[\]<>&!|~:#=+{}$]*?[ \t]?")
 
-__all__ = ["Linker", "MENTION", "name_matcher", "parser", "render_article", "render_notes", "unlinked_names"]
+__all__ = [
+    "Linker",
+    "MENTION",
+    "name_matcher",
+    "parser",
+    "references",
+    "render_article",
+    "render_notes",
+    "unlinked_names",
+]
 
 
 def render_article(
@@ -70,6 +79,23 @@ def _too_deep(tokens: list[Any]) -> tuple[tuple[int, str], ...]:
                 ),
             )
     return ()
+
+
+def references(body: str) -> list[tuple[int, str, str | None]]:
+    """Every [[target|text]] of a body as the parser reads it, so never one inside code:
+    (line in the body, target, shown text)."""
+    nowhere = Linker(resolve=lambda text: None, url=lambda entity_id: "", names={}, mode="none")
+    found = []
+    for block in parser().parse(body, _article_env(nowhere, (), ENGLISH_UI, None)):
+        if block.type != "inline" or not block.children or block.map is None:
+            continue
+        line = block.map[0]
+        for token in block.children:
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == MENTION:
+                found.append((line, token.meta["target"], token.meta["label"]))
+    return found
 
 
 def unlinked_names(body: str, linker: Linker, names: dict[str, str], matcher: Any) -> list[tuple[int, str]]:
@@ -133,6 +159,7 @@ def parser() -> MarkdownIt:
     md.core.ruler.push("anchor_annotations", anchoring.anchor_rule)
     md.add_render_rule(MENTION, mentions.render_mention)
     md.add_render_rule("text", highlight.render_text)
+    md.add_render_rule("link_close", highlight.render_link_close)
     md.add_render_rule("code_inline", highlight.render_code_inline)
     md.add_render_rule(anchoring.GROUP_OPEN, anchoring.render_group_open)
     md.add_render_rule(anchoring.GROUP_CLOSE, anchoring.render_group_close)

@@ -190,7 +190,22 @@ def _highlight(children: list[Token], block: _Block, start: int, end: int, numbe
             child.meta.setdefault("highlights", []).append((low, high, number))
             final = (child, high)
     if final is not None:
-        final[0].meta.setdefault("markers", []).append((final[1], number))
+        owner, offset = _outside_links(children, final)
+        owner.meta.setdefault("markers", []).append((offset, number))
+
+
+def _outside_links(children: list[Token], final: tuple[Token, int]) -> tuple[Token, int]:
+    """Where a note marker goes: after the passage, or, for a passage that ends inside a link,
+    after the link (the marker is a link, and a link cannot hold another)."""
+    index = next(i for i, child in enumerate(children) if child is final[0])
+    depth = sum({"link_open": 1, "link_close": -1}.get(child.type, 0) for child in children[:index])
+    if depth <= 0:
+        return final
+    for child in children[index + 1 :]:
+        depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+        if depth == 0:
+            return child, 0
+    return final
 
 
 def _note(

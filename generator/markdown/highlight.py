@@ -42,6 +42,11 @@ def marker(number: int, env: Any) -> str:
     return f'<sup class="note-ref"><a href="#note-{number}" id="ann-{number}" aria-label="{label}">{number}</a></sup>'
 
 
+def render_link_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """A link's end, and the markers of passages that ended inside the link."""
+    return str(self.renderToken(tokens, idx, options, env)) + markers_after(tokens[idx].meta, env)
+
+
 def render_text(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
     return highlighted(token.content, token.meta, env)

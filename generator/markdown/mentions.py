@@ -46,7 +46,7 @@ def mention_rule(state: StateInline, silent: bool) -> bool:
         token = state.push(MENTION, "a", 0)
         # [[id]] shows the entity's name; [[USA]] or [[id|text]] show what was written
         token.content = label.strip() if label else linker.name(entity) if entity and entity == target else target
-        token.meta = {"entity": entity}
+        token.meta = {"entity": entity, "target": target, "label": label.strip() if label else None}
     state.pos = match.end()
     return True
 
