@@ -84,8 +84,14 @@ class _WellFormed(HTMLParser):
         if tag == "a" and self.open.count("a") > 1:
             self.problems.append("<a> inside <a>")
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.problems.append(f"<{tag}/> is not a void element")
+
     def handle_endtag(self, tag: str) -> None:
-        if not self.open or self.open[-1] != tag:
+        if tag in self.VOID:
+            self.problems.append(f"</{tag}> closes a void element")
+        elif not self.open or self.open[-1] != tag:
             self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
         else:
             self.open.pop()
