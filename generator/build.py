@@ -32,7 +32,7 @@ from generator.cache import (
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
 from generator.export import AnnotationLayout, annotation_layout, annotation_pages
-from generator.files import Signature, signatures_of
+from generator.files import Signature
 from generator.graph import build_graph
 from generator.i18n import Language, load_language
 from generator.load import load_content
@@ -45,7 +45,17 @@ from generator.resolve import resolve
 from generator.templates import check_templates, make_environment, render_template, template_problem
 from generator.text import digest, fingerprint, name_key
 from generator.urls import Urls
-from generator.write import MARKER, SiteWriter, check_output_dir, exclusive, read_stamp, remove_site, site_files
+from generator.write import (
+    MARKER,
+    SiteWriter,
+    check_output_dir,
+    exclusive,
+    finish_removals,
+    read_stamp,
+    remove_site,
+    site_files,
+    site_signatures,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,7 @@ class BuildOptions:
     strict: bool = False
     jobs: int = field(default_factory=default_jobs)
     cache: bool = True  # read and write .rassegna-cache/ beside the output
+    atomic: bool = False  # replace the site in one step (every file linked anew): see SiteWriter.commit
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
                 problem = Diagnostic(str(previous.store), 0, "warning", f"cannot save the build cache: "
                                      f"{exc.strerror}; the next build will be a full one")  # fmt: skip
                 result = replace(result, diagnostics=[*result.diagnostics, problem])
+        finish_removals()  # the old site, swapped out, removed while the cache was saved
     return replace(result, seconds=time.perf_counter() - started)  # saving the cache included
 
 
@@ -205,7 +217,9 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
-        return _build(options, theme, previous, progress)
+        built = _build(options, theme, previous, progress)
+        finish_removals()
+        return built
 
 
 @contextlib.contextmanager
@@ -276,7 +290,9 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
     env = make_environment(theme, site.config, ui, compiled)
-    staged = write_site(options, env, theme, pages, copies, stale, stamp, report, keys.previous, urls.base_url)
+    staged = write_site(
+        options, env, theme, pages, copies, stale, stamp, report, keys.previous, urls.base_url, options.atomic
+    )
     result = BuildResult(
         pages=sum(1 for page in pages if page.path.endswith("/")),
         articles=len(site.articles),
@@ -289,7 +305,7 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         removed=len(stale),
         changed=tuple(sorted({*staged, *stale})),
     )
-    written = signatures_of(options.out, outputs)  # after the commit: hard links change ctimes
+    written = site_signatures(options.out, outputs)  # after the commit: the unchanged files are new links
     manifest = Manifest(
         previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
     )
@@ -430,7 +446,7 @@ def write_site(
     report: Progress,
     previous: dict[str, str],
     base_url: str,
-    atomic: bool = True,
+    atomic: bool = False,
 ) -> list[str]:
     """Render the pages that changed, stage the files whose bytes changed, put them in the site
     (atomically: see SiteWriter.commit); the files written."""

@@ -22,6 +22,7 @@ import pickle
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from generator import __version__
 from generator.errors import Diagnostic
@@ -29,7 +30,7 @@ from generator.files import Signature, walk
 from generator.model import FileRecord, RenderedArticle
 from generator.text import digest
 
-FORMAT = 3  # 3: signed files
+FORMAT = 4  # 3: signed files; 4: site signatures without ctime
 MANIFEST_FILE = "inputs.pickle"  # small: read first, and alone when nothing changed
 STATE_FILE = "state.pickle"
 # A file modified this close to the start of the build that recorded it may have changed again
@@ -92,7 +93,7 @@ def _read(path: Path) -> object:
         data = path.read_bytes()
     except OSError:
         return None
-    signature, payload = data[:SIGNATURE_SIZE], data[SIGNATURE_SIZE:]
+    signature, payload = data[:SIGNATURE_SIZE], memoryview(data)[SIGNATURE_SIZE:]  # no copy of a large state
     if key is None or not hmac.compare_digest(signature, _sign(key, payload)):
         return None  # not ours, or damaged: never unpickled
     try:
@@ -102,22 +103,39 @@ def _read(path: Path) -> object:
 
 
 def _write(path: Path, value: object) -> None:
+    """Streamed, as a large state should be: the signature's place first, the pickle through a
+    hash, then the signature in its place."""
     key = signing_key()
     if key is None:
         return  # no key, no cache: the next build is a full one
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
-        temp.write_bytes(_sign(key, payload) + payload)
+        with temp.open("wb") as file:
+            file.write(bytes(SIGNATURE_SIZE))
+            signed = _Signed(file, key)
+            pickle.dump(value, signed, protocol=pickle.HIGHEST_PROTOCOL)
+            file.seek(0)
+            file.write(signed.hash.digest())
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
 
 
+class _Signed:
+    """A file to write a pickle to, hashing what goes through."""
+
+    def __init__(self, file: BinaryIO, key: bytes) -> None:
+        self.file, self.hash = file, hashlib.blake2b(key=key, digest_size=SIGNATURE_SIZE)
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self.file.write(data)
+
+
 SIGNATURE_SIZE = 32
 
 
-def _sign(key: bytes, payload: bytes) -> bytes:
+def _sign(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=SIGNATURE_SIZE).digest()
 
 

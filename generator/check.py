@@ -28,7 +28,7 @@ from generator.sitecheck import check_site
 from generator.templates import check_templates
 from generator.text import name_key
 from generator.urls import Urls
-from generator.write import read_base_url
+from generator.write import read_base_url, read_stamp
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,13 @@ def check(options: CheckOptions) -> CheckResult:
                 options.site,
                 0,
                 "no .rassegna marker: not a site rassegna built; its links are checked under the base_url of site.yml or --base-url",
+            )
+        elif read_stamp(options.site) is None:
+            diagnostics.error(
+                options.site,
+                0,
+                "the site is incomplete: a build was cut short while moving its files in, so old and new pages "
+                "are mixed; run rassegna build (it completes the site)",
             )
         base_url = options.base_url or built_for or (site.config.base_url if site else "/")
         files = check_site(options.site, Urls(normalize_base_url(base_url)).base_path, diagnostics)

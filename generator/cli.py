@@ -82,6 +82,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings (stub entities, unknown keys) as errors"
     )
     build_parser.add_argument(
+        "--atomic",
+        action="store_true",
+        help="replace the site in one step, never a mix of old and new pages even if the build is killed "
+        "(slower: every file of the site is linked anew); for a site served straight from --out",
+    )
+    build_parser.add_argument(
         "--no-cache",
         dest="cache",
         action="store_false",
@@ -231,7 +237,15 @@ def positive(text: str) -> int:
 
 def build_options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
-        args.content, args.out, args.templates, args.base_url, args.drafts, args.strict, args.jobs, args.cache
+        args.content,
+        args.out,
+        args.templates,
+        args.base_url,
+        args.drafts,
+        args.strict,
+        args.jobs,
+        args.cache,
+        getattr(args, "atomic", False),
     )
 
 

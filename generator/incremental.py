@@ -45,7 +45,7 @@ from generator.project import find_theme
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
-from generator.write import read_stamp
+from generator.write import read_stamp, site_signatures
 
 
 class Workspace:
@@ -109,7 +109,7 @@ class Workspace:
         pages += annotation_pages(site, rendered, urls, keys, built.annotations, edited)
         stamp = uuid.uuid4().hex
         options = replace(self.options, jobs=1)  # a few pages: forking would cost more
-        staged = write_site(  # a few pages, moved in place: an atomic swap would link the whole site
+        staged = write_site(  # a few pages, moved in place (never atomically: that would link the whole site)
             options,
             built.env,
             built.theme,
@@ -126,7 +126,7 @@ class Workspace:
         manifest = replace(
             state.manifest,
             stamp=stamp,  # started_ns kept: it makes more files racy, never fewer
-            outputs=state.manifest.outputs | signatures_of(self.options.out, staged),
+            outputs=state.manifest.outputs | site_signatures(self.options.out, staged),
         )
         pages_state = state.pages | {page.path: page.key for page in pages}
         seconds = time.perf_counter() - started

@@ -8,12 +8,13 @@ import errno
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator.errors import UsageError
-from generator.files import Signature, walk
+from generator.files import Signature, signatures_of, walk
 
 try:
     import fcntl
@@ -107,7 +108,18 @@ def site_files(out: Path) -> dict[str, Signature]:
     """Every file of a built site (marker excluded) with its signature."""
     found = walk(out, follow_symlinks=False)
     found.pop(MARKER, None)
-    return found
+    return {path: _without_ctime(signature) for path, signature in found.items()}
+
+
+def site_signatures(out: Path, paths: Iterable[str]) -> dict[str, Signature]:
+    """The signatures of files of the site, as site_files gives them."""
+    return {path: _without_ctime(signature) for path, signature in signatures_of(out, paths).items()}
+
+
+def _without_ctime(signature: Signature) -> Signature:
+    """A site's files share inodes with the tree swapped out, whose removal changes their ctime:
+    in the site, size, mtime and inode tell an edit by hand."""
+    return (*signature[:3], 0)
 
 
 class SiteWriter:
@@ -115,12 +127,13 @@ class SiteWriter:
     moves them in and removes the files no page makes any more. Until `commit`, the site is
     untouched: a failed build leaves it as it was, and an unchanged file keeps its mtime."""
 
-    def __init__(self, out: Path, base_url: str = "/", atomic: bool = True) -> None:
+    def __init__(self, out: Path, base_url: str = "/", atomic: bool = False) -> None:
         self.out = out
         self.atomic = atomic  # swap in a whole new tree; else move the changed files in place
         self.base_url = base_url  # recorded in the marker, for `rassegna check --site`
         self.temp = out.parent / f".{out.name}.rassegna-new-{os.getpid()}"
         self.folders: set[Path] = set()  # made in temp by this process: one mkdir each
+        self.removed = False
 
     def __enter__(self) -> SiteWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +142,8 @@ class SiteWriter:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        shutil.rmtree(self.temp, ignore_errors=True)
+        if not self.removed:  # after a swap the old site is there, and being removed
+            shutil.rmtree(self.temp, ignore_errors=True)
 
     def write(self, path: str, data: bytes) -> bool:
         """Stage `data` for `path` unless the site already has these bytes; True if staged."""
@@ -151,9 +165,15 @@ class SiteWriter:
 
     def commit(self, staged: Iterable[str], stale: Iterable[str], stamp: str) -> None:
         """Make the site the staged files, the current site's other files but `stale`, and the
-        marker with `stamp`. Atomic: the new tree is completed beside the old one (unchanged
-        files hard-linked, so they keep their mtime) and exchanged with it in one step, so a
-        reader, a crash or a kill sees the old site or the new one, never a mix."""
+        marker with `stamp`.
+
+        By default the changed files are moved in one by one, under a marker without a stamp:
+        a build cut short there leaves a site that `rassegna check --site` calls incomplete and
+        that the next build completes (no cache trusts it). That costs what changed. `atomic`
+        completes the new tree beside the old one (unchanged files hard-linked, so they keep
+        their mtime) and exchanges the two in one step, so a reader, a crash or a kill sees the
+        old site or the new one, never a mix; that costs a link and a folder per file of the
+        site, seconds for a large one."""
         staged, stale = list(staged), set(stale)
         if self.out.exists() and not staged and not stale:
             self._mark(stamp)  # the same files: only the marker is new
@@ -168,7 +188,8 @@ class SiteWriter:
             os.replace(self.temp, self.out)  # a new site: in one step
             return
         old = _exchange(self.temp, self.out)
-        shutil.rmtree(old, ignore_errors=True)
+        self.removed = True
+        _remove_in_background(old)
 
     def _link_the_rest(self, taken: set[str]) -> None:
         for path in site_files(self.out):
@@ -211,6 +232,22 @@ class SiteWriter:
 
     def _marker(self, stamp: str | None) -> bytes:
         return (MARKER_TEXT + f"base_url {self.base_url}\n" + (f"build {stamp}\n" if stamp else "")).encode()
+
+
+_removals: list[threading.Thread] = []
+
+
+def _remove_in_background(folder: Path) -> None:
+    """The old site, swapped out: removing it takes a syscall a file, which may as well overlap
+    what the build does next (saving its cache). `finish_removals` waits for it."""
+    removal = threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True})
+    removal.start()
+    _removals.append(removal)
+
+
+def finish_removals() -> None:
+    while _removals:
+        _removals.pop().join()
 
 
 def _exchange(new: Path, current: Path) -> Path:

@@ -171,8 +171,8 @@ def edit(content: Path, rng: random.Random, kind: str | None = None) -> str:
     return kind
 
 
-def build(content: Path, out: Path, cache: bool = True) -> BuildResult:
-    return build_project(content, out=out, templates=content.parent / "templates", cache=cache)
+def build(content: Path, out: Path, cache: bool = True, atomic: bool = False) -> BuildResult:
+    return build_project(content, out=out, templates=content.parent / "templates", cache=cache, atomic=atomic)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -295,10 +295,41 @@ def test_a_commit_cut_short_leaves_the_old_site_and_the_next_build_completes(
 
     monkeypatch.setattr(write_module.os, "link", failing_link)
     with pytest.raises(ContentError) as failed:
-        build(content, site)
+        build(content, site, atomic=True)
     assert [str(d) for d in failed.value.diagnostics] == [f"{site}: error: cannot write: No space left on device"]
     assert site_tree(site) == before  # not one file of the new build in it
     monkeypatch.setattr(write_module.os, "link", real_link)
+    build(content, site)
+    build(content, tmp_path / "clean", cache=False)
+    assert site_tree(site) == site_tree(tmp_path / "clean")
+
+
+def test_a_commit_cut_short_in_place_is_reported_and_repaired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import write as write_module
+    from generator.check import CheckOptions, check
+
+    content = make_archive(tmp_path, random.Random(13))
+    site = tmp_path / "site"
+    build(content, site)
+    for path in sorted((content / "articles").glob("*.md"))[:4]:
+        path.write_text(path.read_text().replace("title: '", "title: 'Nuovo ", 1))
+    real_replace, moves = os.replace, []
+
+    def failing_replace(source: object, target: object) -> None:
+        moves.append(target)
+        if len(moves) == 3:  # the marker, then one page, then the disk is full
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write_module.os, "replace", failing_replace)
+    with pytest.raises(ContentError):
+        build(content, site)
+    monkeypatch.setattr(write_module.os, "replace", real_replace)
+    checked = check(CheckOptions(content=None, site=site))
+    assert [d.message for d in checked.diagnostics if d.level == "error"] == [
+        "the site is incomplete: a build was cut short while moving its files in, so old and new pages are mixed; "
+        "run rassegna build (it completes the site)"
+    ]
     build(content, site)
     build(content, tmp_path / "clean", cache=False)
     assert site_tree(site) == site_tree(tmp_path / "clean")
