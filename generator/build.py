@@ -266,7 +266,7 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
     content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs, reuse)
     site = resolve(content, diagnostics)
-    ui = site_language(site, theme, options.content, diagnostics)
+    ui = site_language(site.config.language, theme, options.content / "site.yml", diagnostics)
     if options.strict:
         diagnostics.apply_strict()
     if diagnostics.errors:
@@ -315,10 +315,10 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     return Built(result, state, site, rendered, graph, keys, render_key, env, theme, ui, annotations)
 
 
-def site_language(site: Site, theme: Theme, content: Path, diagnostics: Diagnostics) -> Language:
+def site_language(language: str, theme: Theme, site_yml: Path, diagnostics: Diagnostics) -> Language:
     """The UI catalogs for site.yml's language, from the theme's locale/ folders."""
     folders = [folder / "locale" for folder in theme.folders]
-    return load_language(site.config.language, folders, diagnostics, content / "site.yml")
+    return load_language(language, folders, diagnostics, site_yml)
 
 
 def plan_site(

@@ -98,7 +98,7 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     diagnostics.items.extend(check_templates(theme, None))
     loaded = load_content(content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(loaded, diagnostics)
-    ui = site_language(site, theme, content, diagnostics)
+    ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
     rendered = render_articles(site, ui, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
         unkeyed = PageKeys("", defaultdict(str), defaultdict(str), listings=defaultdict(str))

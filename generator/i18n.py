@@ -113,8 +113,9 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
     files = [folder / name / "LC_MESSAGES" / f"{DOMAIN}.po" for folder in locale_folders for name in names]
     found = [path for path in files if path.is_file()]
     translations: gettext.NullTranslations = gettext.NullTranslations()
-    for path in reversed(found):  # the last-resort catalog first, then each one in front of it
-        catalog = _read_catalog(path, locale, diagnostics)
+    read = [(path, data) for path in found if (data := _bytes(path, diagnostics)) is not None]
+    for path, data in reversed(read):  # the last-resort catalog first, then each one in front of it
+        catalog = _read_catalog(path, data, locale, diagnostics)
         if catalog is not None:
             catalog.add_fallback(translations)
             translations = catalog
@@ -126,7 +127,7 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
             f"to translate them, add templates/locale/{names[-1]}/LC_MESSAGES/{DOMAIN}.po "
             "(see the README: Translating the interface)",
         )
-    key = digest(b"".join(path.read_bytes() for path in found if path.is_file())) if found else ""
+    key = digest(b"".join(data for _, data in read)) if read else ""
     return Language(tag, locale, translations, f"{tag}:{key}")
 
 
@@ -177,20 +178,26 @@ def _placeholder_problem(message_id: str | tuple[str, ...], forms: tuple[str, ..
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
-def _read_catalog(path: Path, locale: babel.Locale, diagnostics: Diagnostics) -> gettext.GNUTranslations | None:
+def _bytes(path: Path, diagnostics: Diagnostics) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        diagnostics.error(path, 0, f"cannot read the catalog: {exc.strerror}")
+        return None
+
+
+def _read_catalog(
+    path: Path, data: bytes, locale: babel.Locale, diagnostics: Diagnostics
+) -> gettext.GNUTranslations | None:
     """A .po file, compiled in memory: no .mo files to keep in step."""
     try:
-        with path.open("rb") as file:
-            catalog = read_po(file, locale=locale, abort_invalid=True)
+        catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
     except PoFileError as exc:  # Babel counts lines from 0, and says so in the message too
         what = re.sub(r" on \d+$", "", str(exc))
         diagnostics.error(path, exc.lineno + 1, f"not a valid gettext catalog: {what}; check it with msgfmt -c")
         return None
     except (UnicodeDecodeError, ValueError) as exc:
         diagnostics.error(path, 0, f"not a valid gettext catalog: {exc}; save it as UTF-8 text")
-        return None
-    except OSError as exc:
-        diagnostics.error(path, 0, f"cannot read the catalog: {exc.strerror}")
         return None
     for message in list(catalog)[1:]:  # untranslated, or broken: the next catalog's, or the message id
         translated = message.string

@@ -26,8 +26,9 @@ def resolve(content: Content, diagnostics: Diagnostics) -> Site:
     resolver = _Resolver(entities, lookup, shared, diagnostics)
     articles = newest_first(content.articles)
     _check_unique_slugs(articles, diagnostics)
-    _report_tag_collisions(articles, diagnostics)
-    _report_windows_names(articles, entities.values(), diagnostics)
+    tag_slug = tag_slugs(name for article in sorted(articles, key=lambda a: str(a.path)) for name in article.tags)
+    _report_tag_collisions(articles, tag_slug, diagnostics)
+    _report_windows_names(articles, entities.values(), tag_slug, diagnostics)
     article_entities: dict[str, tuple[str, ...]] = {}
     article_about: dict[str, tuple[str, ...]] = {}
     for article in articles:
@@ -246,7 +247,9 @@ def _unique_entities(entities: Iterable[Entity], diagnostics: Diagnostics) -> di
     return {entity.id: entity for entity in by_key.values()}
 
 
-def _report_windows_names(articles: list[Article], entities: Iterable[Entity], diagnostics: Diagnostics) -> None:
+def _report_windows_names(
+    articles: list[Article], entities: Iterable[Entity], tag_slug: dict[str, str], diagnostics: Diagnostics
+) -> None:
     """Pages whose folder Windows cannot create: the site, once cloned there, loses them."""
     advice = "a name Windows reserves: a clone of the site on Windows fails there; choose another"
     for article in articles:
@@ -255,17 +258,16 @@ def _report_windows_names(articles: list[Article], entities: Iterable[Entity], d
                 article.path, article.slug_line, f"the slug '{article.slug}' makes articles/{article.slug}/, {advice}"
             )
         for name in article.tags:
-            if windows_reserved(slug := slug_or_digest(name, "tag")):
+            if windows_reserved(slug := tag_slug[name]):
                 diagnostics.warning(article.path, article.tags_line, f"the tag '{name}' makes tags/{slug}/, {advice}")
     for entity in entities:
         if windows_reserved(entity.id):
             diagnostics.warning(entity.path or "", 1, f"the id '{entity.id}' makes entities/{entity.id}/, {advice}")
 
 
-def _report_tag_collisions(articles: list[Article], diagnostics: Diagnostics) -> None:
+def _report_tag_collisions(articles: list[Article], slug_of: dict[str, str], diagnostics: Diagnostics) -> None:
     """Tags that would have shared a page: each keeps its own, and the editor hears of it."""
     by_path = sorted(articles, key=lambda a: str(a.path))
-    slug_of = tag_slugs(name for article in by_path for name in article.tags)
     for group in slug_collisions(slug_of):
         first = next(a for a in by_path if set(a.tags) & set(group))
         pages = ", ".join(f"'{name}' tags/{slug_of[name]}/" for name in group)

@@ -27,12 +27,12 @@ from typing import Any, TextIO
 
 import watchfiles
 
-from generator.build import BuildOptions, check_options
+from generator.build import BuildOptions, check_options, site_language
 from generator.cache import cache_dir
 from generator.config import load_config
 from generator.errors import ContentError, Diagnostics, UsageError
 from generator.files import EDITOR_FILES
-from generator.i18n import ENGLISH_UI, Language, load_language
+from generator.i18n import ENGLISH_UI, Language
 from generator.incremental import Workspace, watched_path
 from generator.progress import ProgressReporter
 from generator.project import PACKAGED_THEME, find_theme
@@ -350,7 +350,7 @@ class Preview:
         config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
         self.base_path = Urls(config.base_url).base_path  # until a build succeeds
         theme = find_theme(options.templates, options.content)
-        self.language = load_language(config.language, [f / "locale" for f in theme.folders], Diagnostics(), Path())
+        self.language = site_language(config.language, theme, options.content / "site.yml", Diagnostics())
 
     def rebuild(self, changed: Iterable[str] | None = None) -> None:
         """Build; publish a reload with the changed files, or the failure."""
