@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import gc
+import itertools
 import os
 import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import jinja2
-
 from generator import parallel
-from generator import urls as paths
 from generator.cache import (
     BuildState,
     Manifest,
@@ -31,19 +31,20 @@ from generator.cache import (
 )
 from generator.config import base_url_problem, normalize_base_url
 from generator.errors import ContentError, Diagnostic, Diagnostics, UsageError
-from generator.export import AnnotationLayout, annotation_layout, annotation_pages
+from generator.export import annotation_pages
 from generator.files import Signature
 from generator.graph import build_graph
 from generator.i18n import Language, load_language
 from generator.load import load_content
-from generator.markdown import Linker, name_matcher, render_article, render_notes
-from generator.model import Article, Content, Entity, Graph, Page, PageKeys, RenderedArticle, Site
+from generator.markdown import Linker, render_notes
+from generator.model import Article, Content, Entity, Graph, Planned, RenderedArticle, Site
 from generator.pages import plain_files, plan_pages
 from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
+from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
 from generator.resolve import resolve
-from generator.templates import check_templates, make_environment, render_template, template_problem
-from generator.text import digest, fingerprint, name_key
+from generator.templates import check_templates
+from generator.text import digest, fingerprint
 from generator.urls import Urls
 from generator.write import (
     MARKER,
@@ -136,7 +137,7 @@ class Previous:
         if self.state is None or not self.current:
             return {}
         damaged = self.damaged
-        return {path: key for path, key in self.state.pages.items() if Urls.file_for(path) not in damaged}
+        return {path: key for path, key in self.state.pages.items() if path not in damaged}
 
 
 @dataclass
@@ -146,14 +147,14 @@ class Built:
     result: BuildResult
     state: BuildState  # what the cache keeps on disk
     site: Site
-    rendered: dict[str, RenderedArticle]  # slug -> body
+    rendered: dict[str, RenderedArticle]  # slug -> what lists show of its body (the HTML is in the store)
     graph: Graph
-    keys: PageKeys
+    body_keys: dict[str, str]  # slug -> the key of its body in the store
     render_key: str  # what every body is rendered with, besides its own file
-    env: jinja2.Environment
+    site_key: str  # what every page is rendered with, besides its inputs
+    pages: RenderPages  # renders pages, in this process
     theme: Theme
     ui: Language
-    annotations: AnnotationLayout
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -262,6 +263,8 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     if compiled is not None and not _can_make(compiled):
         compiled = None  # a read-only cache folder: templates are compiled in memory
     diagnostics.items.extend(check_templates(theme, compiled))
+
+    # load -> resolve
     state = previous.state
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
     content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs, reuse)
@@ -273,46 +276,51 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         raise ContentError(diagnostics.sorted())
     report("read", len(site.articles), len(site.articles))
 
+    # render the bodies (into the store), plan every page
     inputs = input_digests(previous, content)
     render_key = fingerprint(generator_digest(), site.config, lexicon(site), ui.key)
-    keys = page_keys(content, site, inputs, theme, previous, render_key)
-    cached = {
-        slug: body for slug, (key, body) in (state.rendered if state else {}).items() if keys.articles.get(slug) == key
-    }
-    rendered = render_articles(site, ui, diagnostics, options.jobs, lambda d, t: report("render", d, t), cached)
-    keys = replace(keys, listings={a.slug: listing_key(a, rendered[a.slug]) for a in site.articles})
-    urls, graph, annotations, pages, copies = plan_site(site, rendered, theme, ui, keys, inputs)
-    check_collisions(pages, copies, diagnostics)
+    body_keys = {a.slug: article_key(a, content.files[str(a.path)].digest, render_key) for a in site.articles}
+    store = body_store(options)
+    known = state.rendered if state else {}
+    cached = {slug: body for slug, (key, body) in known.items() if body_keys.get(slug) == key and store.has(key)}
+    progress_of_render = lambda done, total: report("render", done, total)  # noqa: E731
+    rendered = render_articles(site, ui, diagnostics, options.jobs, progress_of_render, cached, body_keys, store)
+    urls = Urls(site.config.base_url)
+    graph = build_graph(site, rendered)
+    plan = plan_site(site, rendered, graph, urls, ui, body_keys)
+    copies = files_to_copy(site, theme, inputs)
+    check_collisions(plan, copies, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
 
-    outputs = [Urls.file_for(page.path) for page in pages] + [copy.path for copy in copies]
+    # render and write the pages whose inputs changed
+    outputs = [Urls.file_for(page.path) for page in plan] + [copy.path for copy in copies]
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
-    env = make_environment(theme, site.config, ui, compiled)
-    staged = write_site(
-        options, env, theme, pages, copies, stale, stamp, report, keys.previous, urls.base_url, options.atomic
-    )
+    site_key = fingerprint(generator_digest(), site.config, ui.key, theme_digests(theme, inputs))
+    pages = RenderPages(theme, site.config, ui, compiled, store, SiteWriter(options.out, urls.base_url, options.atomic))
+    written = write_site(pages, plan, copies, stale, stamp, previous.pages, site_key, options.jobs, report)
     result = BuildResult(
-        pages=sum(1 for page in pages if page.path.endswith("/")),
+        pages=sum(1 for page in plan if page.path.endswith("/")),
         articles=len(site.articles),
         entities=len(site.entities),
         seconds=time.perf_counter() - started,
         diagnostics=diagnostics.sorted(),
         base_path=urls.base_path,
-        rendered=sum(1 for page in pages if not page.unchanged),
-        written=len(staged),
+        rendered=written.rendered,
+        written=len(written.staged),
         removed=len(stale),
-        changed=tuple(sorted({*staged, *stale})),
+        changed=tuple(sorted({*written.staged, *stale})),
     )
-    written = site_signatures(options.out, outputs)  # after the commit: the unchanged files are new links
+    signatures = site_signatures(options.out, outputs)  # after the commit: the unchanged files are new links
     manifest = Manifest(
-        previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), written
+        previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), signatures
     )
-    bodies = {slug: (keys.articles[slug], body) for slug, body in rendered.items()}
-    keyed = {page.path: page.key for page in pages} | {c.path: c.key for c in copies}
-    state = BuildState(manifest, content.files, bodies, keyed)
-    return Built(result, state, site, rendered, graph, keys, render_key, env, theme, ui, annotations)
+    if len(cached) < len(rendered) or len(known) > len(cached):
+        store.keep_only(body_keys.values())  # bodies of articles since edited or gone
+    bodies = {slug: (body_keys[slug], body) for slug, body in rendered.items()}
+    state = BuildState(manifest, content.files, bodies, written.keys)
+    return Built(result, state, site, rendered, graph, body_keys, render_key, site_key, pages, theme, ui)
 
 
 def site_language(language: str, theme: Theme, site_yml: Path, diagnostics: Diagnostics) -> Language:
@@ -323,20 +331,24 @@ def site_language(language: str, theme: Theme, site_yml: Path, diagnostics: Diag
 
 def plan_site(
     site: Site,
-    rendered: dict[str, RenderedArticle],
-    theme: Theme,
+    rendered: Mapping[str, RenderedArticle],
+    graph: Graph,
+    urls: Urls,
     ui: Language,
-    keys: PageKeys,
-    inputs: dict[str, tuple[Signature, str]],
-) -> tuple[Urls, Graph, AnnotationLayout, list[Page], list[Copy]]:
-    """Every file of the site: the pages with their keys, and the files copied as they are."""
-    urls = Urls(site.config.base_url)
-    graph = build_graph(site, rendered)
-    pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, ui)
-    pages += [with_key(page, keys) for page in plain_files(urls, site.config.cname)]
-    annotations = annotation_layout(site, rendered, urls)
-    pages += annotation_pages(site, rendered, urls, keys, annotations)
-    return urls, graph, annotations, pages, files_to_copy(site, theme, inputs)
+    bodies: Mapping[str, str],
+) -> list[Planned]:
+    """Every page of the site, and the files of data beside them."""
+    plan = plan_pages(site, rendered, graph, entity_notes(site), urls, ui, bodies)
+    return plan + plain_files(urls, site.config.cname) + annotation_pages(site, rendered, urls)
+
+
+def body_store(options: BuildOptions) -> BodyStore:
+    """Beside the build cache; with --no-cache, a folder of this process's own, removed at exit."""
+    if options.cache:
+        return BodyStore(cache_dir(options.out) / "bodies")
+    folder = Path(tempfile.mkdtemp(prefix="rassegna-bodies-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return BodyStore(folder)
 
 
 def clean(out: Path) -> list[Path]:
@@ -397,37 +409,14 @@ def compiled_templates(store: Path) -> Path:
     return folder
 
 
-def page_keys(
-    content: Content,
-    site: Site,
-    inputs: dict[str, tuple[Signature, str]],
-    theme: Theme,
-    previous: Previous,
-    render_key: str,
-) -> PageKeys:
-    """Digests of what each page is made from: equal digests, equal pages."""
-    files = content.files
+def theme_digests(theme: Theme, inputs: dict[str, tuple[Signature, str]]) -> list[tuple[str, str]]:
+    """The theme's files by their bytes: every page is rendered with all of them."""
     folders = tuple(os.path.join(str(folder), "") for folder in theme.folders)
-    theme_files = sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folders))
-    articles = {a.slug: article_key(a, files[str(a.path)].digest, render_key) for a in site.articles}
-    return PageKeys(
-        site=fingerprint(render_key, theme_files),
-        articles=articles,
-        entities={
-            e.id: fingerprint(str(e.path), files[str(e.path)].digest) if e.path else fingerprint(e)
-            for e in site.entities.values()
-        },
-        previous=previous.pages,
-    )
+    return sorted((path, digest) for path, (_, digest) in inputs.items() if path.startswith(folders))
 
 
 def article_key(article: Article, file_digest: str, render_key: str) -> str:
     return fingerprint(str(article.path), file_digest, render_key)
-
-
-def listing_key(article: Article, body: RenderedArticle) -> str:
-    """What an item in a list shows of an article (templates get an Item: these fields only)."""
-    return fingerprint(article.slug, article.title, article.date, article.lang, article.summary or body.summary)
 
 
 def entity_notes(site: Site) -> Callable[[Entity], str]:
@@ -435,32 +424,90 @@ def entity_notes(site: Site) -> Callable[[Entity], str]:
     return lambda entity: render_notes(entity.notes, plain) if entity.notes.strip() else ""
 
 
+@dataclass
+class Written:
+    keys: dict[str, str]  # every file of the site by path -> the key it was made from
+    staged: list[str]  # the files whose bytes changed, moved into the site
+    rendered: int = 0  # pages rendered (their key changed)
+
+
+PAGES_PER_CHUNK = 64  # pages to render in one piece of a worker's work
+# Fewer pages to render than this (a rebuild after an edit) are rendered here: starting
+# workers would cost more.
+PAGES_FOR_WORKERS = 512
+
+
 def write_site(
-    options: BuildOptions,
-    env: object,
-    theme: Theme,
-    pages: list[Page],
-    copies: list[Copy],
+    pages: RenderPages,
+    plan: Iterable[Planned],
+    copies: Sequence[Copy],
     stale: set[str],
     stamp: str,
-    report: Progress,
     previous: dict[str, str],
-    base_url: str,
-    atomic: bool = False,
-) -> list[str]:
-    """Render the pages that changed, stage the files whose bytes changed, put them in the site
-    (atomically: see SiteWriter.commit); the files written."""
-    todo = [page for page in pages if not page.unchanged]
-    with SiteWriter(options.out, base_url, atomic) as writer:
-        parallel.shared.update(env=env, theme=theme, pages=todo, writer=writer)
-        results = map_in_chunks(_write_pages, range(len(todo)), options.jobs, lambda d, t: report("write", d, t))
-        problems = [problem for problem in results if isinstance(problem, Diagnostic)]
-        if problems:
-            raise ContentError(problems[:1])
-        staged = [Urls.file_for(page.path) for page, result in zip(todo, results, strict=True) if result is True]
-        staged += [c.path for c in copies if previous.get(c.path) != c.key and writer.copy(c.path, c.source)]
-        writer.commit(staged, stale, stamp)
-    return staged
+    site_key: str,
+    jobs: int,
+    report: Progress,
+) -> Written:
+    """Render the pages whose key changed (in workers, as the plan is walked), stage the files
+    whose bytes changed, put them in the site (see SiteWriter.commit)."""
+    written = Written({}, [])
+    total = len(plan) if isinstance(plan, Sequence) else 0
+    problems: list[Diagnostic] = []
+    with pages.writer as writer:
+        done = 0
+        for chunk in _rendered(pages, _chunks(plan, previous, site_key, written), jobs):
+            for path, outcome in chunk:
+                if isinstance(outcome, Diagnostic):
+                    problems.append(outcome)
+                elif outcome is not None:
+                    written.rendered += 1
+                    if outcome:
+                        written.staged.append(Urls.file_for(path))
+            done += len(chunk)
+            report("write", done, max(done, total))
+            if problems:
+                raise ContentError(problems[:1])
+        for copy in copies:
+            written.keys[copy.path] = copy.key
+            if previous.get(copy.path) != copy.key and writer.copy(copy.path, copy.source):
+                written.staged.append(copy.path)
+        writer.commit(written.staged, stale, stamp)
+    return written
+
+
+def _chunks(
+    plan: Iterable[Planned], previous: dict[str, str], site_key: str, written: Written
+) -> Iterator[list[tuple[str, bytes | None]]]:
+    """The plan in chunks for RenderPages: each page's spec gathered and pickled, its key the
+    digest of those bytes; a page with the key it had is sent by path only."""
+    chunk: list[tuple[str, bytes | None]] = []
+    todo = 0
+    for planned in plan:
+        data = pickled(planned.spec())
+        key = digest(site_key.encode() + data)
+        written.keys[Urls.file_for(planned.path)] = key
+        fresh = previous.get(Urls.file_for(planned.path)) != key
+        chunk.append((planned.path, data if fresh else UNCHANGED))
+        todo += fresh
+        if todo == PAGES_PER_CHUNK or len(chunk) == 64 * PAGES_PER_CHUNK:
+            yield chunk
+            chunk, todo = [], 0
+    if chunk:
+        yield chunk
+
+
+def _rendered(
+    pages: RenderPages, chunks: Iterator[list[tuple[str, bytes | None]]], jobs: int
+) -> Iterator[list[tuple[str, Diagnostic | bool | None]]]:
+    """Chunks rendered here until there are enough to be worth workers, then in workers while
+    the rest of the plan is gathered."""
+    waiting: list[list[tuple[str, bytes | None]]] = []
+    for chunk in chunks:
+        waiting.append(chunk)
+        if jobs > 1 and sum(data is not UNCHANGED for c in waiting for _, data in c) >= PAGES_FOR_WORKERS:
+            yield from parallel.stream(pages, itertools.chain(waiting, chunks), jobs)
+            return
+    yield from map(pages, waiting)
 
 
 def result_summary(result: BuildResult) -> tuple[int, int, int, str]:
@@ -489,13 +536,6 @@ def lexicon(site: Site) -> tuple[object, ...]:
     return entities, tuple(sorted(site.lookup.items()))
 
 
-def with_key(page: Page, keys: PageKeys) -> Page:
-    """A page of bytes keyed by its bytes."""
-    data = page.data if isinstance(page.data, bytes) else page.data()
-    key = keys.key(page.path, digest(data))
-    return replace(page, key=key, unchanged=keys.unchanged(page.path, key))
-
-
 def render_articles(
     site: Site,
     ui: Language,
@@ -503,12 +543,17 @@ def render_articles(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     cached: dict[str, RenderedArticle] | None = None,
+    keys: Mapping[str, str] | None = None,
+    store: BodyStore | None = None,
 ) -> dict[str, RenderedArticle]:
-    """Every article's body, rendered; those in `cached` are taken from there."""
+    """What lists show of every article's body; the HTML goes to `store` under `keys[slug]`.
+    Those in `cached` are taken from there."""
     known = cached or {}
-    todo = [article for article in site.articles if article.slug not in known]
-    parallel.shared.update(site=site, ui=ui, matcher=name_matcher(all_names(site)) if todo else None)
-    fresh = dict(zip((a.slug for a in todo), map_in_chunks(_render_bodies, todo, jobs, progress), strict=True))
+    todo = [
+        (a, site.article_entities[a.slug], keys[a.slug] if keys else "") for a in site.articles if a.slug not in known
+    ]
+    bodies = RenderBodies(Lexicon.of(site), ui, store)
+    fresh = dict(zip((a.slug for a, _, _ in todo), map_in_chunks(bodies, todo, jobs, progress), strict=True))
     rendered = {article.slug: known.get(article.slug) or fresh[article.slug] for article in site.articles}
     for article in site.articles:
         for annotation, problem in rendered[article.slug].problems:
@@ -516,33 +561,6 @@ def render_articles(
         for line, problem in rendered[article.slug].errors:
             diagnostics.error(article.path, article.body_line + line, problem)
     return rendered
-
-
-def _render_bodies(articles: Sequence[Article]) -> list[RenderedArticle]:
-    site, ui, matcher = parallel.shared["site"], parallel.shared["ui"], parallel.shared["matcher"]
-    return [render_article(a.body, linker_for(site, a.slug, matcher), a.annotations, ui, a.lang) for a in articles]
-
-
-def _write_pages(indexes: Sequence[int]) -> list[Diagnostic | bool]:
-    """Render pages and stage those that differ (in a worker): True if staged, a template error
-    as a diagnostic."""
-    env, theme, pages = parallel.shared["env"], parallel.shared["theme"], parallel.shared["pages"]
-    writer: SiteWriter = parallel.shared["writer"]
-    results: list[Diagnostic | bool] = []
-    for index in indexes:
-        page = pages[index]
-        try:
-            if page.template is not None:
-                data = render_template(env, page.template, page.context())
-            else:
-                data = page.data() if callable(page.data) else page.data
-        except Exception as exc:
-            problem = template_problem(exc, theme)
-            if problem is None:
-                raise
-            return results + [problem] + [False] * (len(indexes) - len(results) - 1)  # the rest is moot
-        results.append(writer.write(Urls.file_for(page.path), data))
-    return results
 
 
 def files_to_copy(site: Site, theme: Theme, inputs: dict[str, tuple[Signature, str]]) -> list[Copy]:
@@ -559,7 +577,7 @@ def source_digest(source: Path, inputs: dict[str, tuple[Signature, str]]) -> str
     return known[1] if known else file_digest(source)
 
 
-def check_collisions(pages: list[Page], copies: list[Copy], diagnostics: Diagnostics) -> None:
+def check_collisions(pages: Sequence[Planned], copies: list[Copy], diagnostics: Diagnostics) -> None:
     """A static file must not silently replace a generated file or the theme's assets."""
     taken = {Urls.file_for(page.path) for page in pages} | {MARKER}
     for copy in copies:
@@ -574,18 +592,15 @@ def all_names(site: Site) -> tuple[str, ...]:
 
 def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> Linker:
     """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names."""
-    urls = Urls(site.config.base_url)
-    names: dict[str, str] = {}
-    for entity_id in site.article_entities.get(slug, ()) if slug else ():
-        entity = site.entities[entity_id]
-        for name in (entity.name, *entity.aliases):
-            if name_key(name) not in site.shared_names:  # a name of two entities is never autolinked
-                names.setdefault(name, entity_id)
-    return Linker(
-        resolve=lambda text: site.lookup.get(name_key(text)),
-        url=lambda entity_id: urls.url(paths.entity(entity_id)),
-        names=names,
-        name=lambda entity_id: site.entities[entity_id].name,
-        mode=site.config.autolink,
-        matcher=matcher,
-    )
+    return _lexicon_of(site).linker(site.article_entities.get(slug, ()) if slug else (), matcher)
+
+
+def _lexicon_of(site: Site) -> Lexicon:
+    """One lexicon per site: made from 20,000 entities, it is worth keeping."""
+    if _lexicons.get(id(site.entities), (None,))[0] is not site.entities:
+        _lexicons.clear()
+        _lexicons[id(site.entities)] = (site.entities, Lexicon.of(site))
+    return _lexicons[id(site.entities)][1]
+
+
+_lexicons: dict[int, tuple[object, Lexicon]] = {}

@@ -3,7 +3,6 @@ what would break the published site; nothing is written."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from generator.build import (
     all_names,
     check_collisions,
     check_inputs,
+    files_to_copy,
     linker_for,
     plan_site,
     render_articles,
@@ -18,9 +18,10 @@ from generator.build import (
 )
 from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
+from generator.graph import build_graph
 from generator.load import load_content
 from generator.markdown import name_matcher, unlinked_names
-from generator.model import PageKeys, RenderedArticle, Site
+from generator.model import RenderedArticle, Site
 from generator.parallel import default_jobs
 from generator.project import find_theme
 from generator.resolve import resolve
@@ -101,9 +102,8 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
     rendered = render_articles(site, ui, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
-        unkeyed = PageKeys("", defaultdict(str), defaultdict(str), listings=defaultdict(str))
-        *_, pages, copies = plan_site(site, rendered, theme, ui, unkeyed, {})
-        check_collisions(pages, copies, diagnostics)
+        plan = plan_site(site, rendered, build_graph(site, rendered), Urls(site.config.base_url), ui, {})
+        check_collisions(plan, files_to_copy(site, theme, {}), diagnostics)
     review(site, rendered, diagnostics, complete=not diagnostics.errors)
     return site
 

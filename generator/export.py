@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from generator import urls as paths
-from generator.model import AnchoredNote, Article, Page, PageKeys, RenderedArticle, Site
+from generator.model import AnchoredNote, Article, PageSpec, Planned, RenderedArticle, Site
 from generator.urls import Urls
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -53,40 +53,24 @@ def annotation_layout(site: Site, rendered: Mapping[str, RenderedArticle], urls:
     return AnnotationLayout(collection, places)
 
 
-def annotation_pages(
-    site: Site,
-    rendered: Mapping[str, RenderedArticle],
-    urls: Urls,
-    keys: PageKeys | None = None,
-    layout: AnnotationLayout | None = None,
-    only: Mapping[str, Article] | None = None,
-) -> list[Page]:
-    """The collection and one page per annotated article; with `only` (articles by slug, and
-    the `layout` of the previous build, which must still hold), the pages of these alone. With `keys`, a
-    page made from the same inputs as in the previous build comes without its bytes."""
-    layout = layout or annotation_layout(site, rendered, urls)
-    known = keys or PageKeys("", {}, {})
+def annotation_pages(site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls) -> list[Planned]:
+    """The collection, then one page per annotated article."""
+    layout = annotation_layout(site, rendered, urls)
     collection = layout.collection
-    articles = only if only is not None else {article.slug: article for article in site.articles}
+    by_slug = {article.slug: article for article in site.articles}
 
     def iri(path: str) -> str:
         return urls.iri(path, site.config.title)
 
-    pages = [] if only is not None else [_page(paths.ANNOTATIONS, known, collection, lambda: collection)]
-    for slug in layout.places if only is None else sorted(only.keys() & layout.places.keys()):
-        article = articles[slug]
+    def page(slug: str) -> PageSpec:
         start, prev, following = layout.places[slug]
-        parts = (known.articles.get(slug), collection, start, prev, following)
-        make = partial(_annotation_page, article, rendered[slug].notes, site, iri, collection, start, prev, following)
-        pages.append(_page(paths.annotation_page(slug), known, parts, make))
-    return pages
+        data = _annotation_page(by_slug[slug], rendered[slug].notes, site, iri, collection, start, prev, following)
+        return PageSpec(paths.annotation_page(slug), PageSpec.JSON, data)
 
-
-def _page(path: str, keys: PageKeys, parts: object, make: Callable[[], dict[str, Any]]) -> Page:
-    key = keys.key(path, parts)
-    if keys.unchanged(path, key):
-        return Page(path, None, key=key, unchanged=True)
-    return Page(path, None, data=lambda: _json(make()), key=key)  # made in a worker
+    pages = [Planned(paths.ANNOTATIONS, frozenset(), lambda: PageSpec(paths.ANNOTATIONS, PageSpec.JSON, collection))]
+    return pages + [
+        Planned(paths.annotation_page(slug), frozenset([slug]), partial(page, slug)) for slug in layout.places
+    ]
 
 
 def _annotation_page(
@@ -137,5 +121,5 @@ def annotation(article: Article, note: AnchoredNote, site: Site, iri: Callable[[
     }
 
 
-def _json(data: dict[str, Any]) -> bytes:
+def as_json(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -59,10 +59,15 @@ class Language:
     locale: babel.Locale
     translations: gettext.NullTranslations
     key: str  # a digest of the catalogs read: what rendered pages depend on
+    catalogs: tuple[bytes, ...] = ()  # compiled (.mo), most specific first: how a worker gets them
     # CLDR formatting takes microseconds a call, and lists show the same dates and counts on
     # page after page: each is formatted once.
     _dates: dict[dt.date, str] = field(default_factory=dict, repr=False)
     _numbers: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Sent to worker processes as its catalogs' bytes (a compiled catalog holds a function)."""
+        return _language, (self.tag, str(self.locale), self.catalogs, self.key)
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
@@ -112,13 +117,8 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
     # overrides a packaged 'de_CH' too.
     files = [folder / name / "LC_MESSAGES" / f"{DOMAIN}.po" for folder in locale_folders for name in names]
     found = [path for path in files if path.is_file()]
-    translations: gettext.NullTranslations = gettext.NullTranslations()
     read = [(path, data) for path in found if (data := _bytes(path, diagnostics)) is not None]
-    for path, data in reversed(read):  # the last-resort catalog first, then each one in front of it
-        catalog = _read_catalog(path, data, locale, diagnostics)
-        if catalog is not None:
-            catalog.add_fallback(translations)
-            translations = catalog
+    compiled = [mo for path, data in read if (mo := _read_catalog(path, data, locale, diagnostics)) is not None]
     if not found and locale.language != "en":
         diagnostics.warning(
             where,
@@ -128,7 +128,21 @@ def load_language(tag: str, locale_folders: Sequence[Path], diagnostics: Diagnos
             "(see the README: Translating the interface)",
         )
     key = digest(b"".join(data for _, data in read)) if read else ""
-    return Language(tag, locale, translations, f"{tag}:{key}")
+    return Language(tag, locale, _translations(compiled), f"{tag}:{key}", tuple(compiled))
+
+
+def _language(tag: str, locale: str, catalogs: tuple[bytes, ...], key: str) -> Language:
+    return Language(tag, babel.Locale.parse(locale), _translations(catalogs), key, catalogs)
+
+
+def _translations(catalogs: Sequence[bytes]) -> gettext.NullTranslations:
+    """Compiled catalogs, most specific first, chained: the first that has a message wins."""
+    translations: gettext.NullTranslations = gettext.NullTranslations()
+    for data in reversed(catalogs):  # the last-resort catalog first, then each one in front of it
+        catalog = gettext.GNUTranslations(io.BytesIO(data))
+        catalog.add_fallback(translations)
+        translations = catalog
+    return translations
 
 
 def catalog_names(tag: str, locale: babel.Locale) -> list[str]:
@@ -186,10 +200,8 @@ def _bytes(path: Path, diagnostics: Diagnostics) -> bytes | None:
         return None
 
 
-def _read_catalog(
-    path: Path, data: bytes, locale: babel.Locale, diagnostics: Diagnostics
-) -> gettext.GNUTranslations | None:
-    """A .po file, compiled in memory: no .mo files to keep in step."""
+def _read_catalog(path: Path, data: bytes, locale: babel.Locale, diagnostics: Diagnostics) -> bytes | None:
+    """A .po file, compiled in memory (.mo bytes): no .mo files to keep in step."""
     try:
         catalog = read_po(io.BytesIO(data), locale=locale, abort_invalid=True)
     except PoFileError as exc:  # Babel counts lines from 0, and says so in the message too
@@ -212,5 +224,4 @@ def _read_catalog(
             catalog.delete(message.id, message.context)
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
+    return compiled.getvalue()

@@ -24,28 +24,26 @@ from generator.build import (
     BuildResult,
     Built,
     Progress,
-    all_names,
     article_key,
     build_in_memory,
-    entity_notes,
     linker_for,
-    listing_key,
+    plan_site,
     write_site,
 )
 from generator.cache import cache_dir, save_state
 from generator.errors import Diagnostics
-from generator.export import annotation_pages
 from generator.files import signatures_of
 from generator.graph import with_edited_article
 from generator.load import load_article
-from generator.markdown import name_matcher, render_article
-from generator.model import Article, FileRecord, RenderedArticle, Site
-from generator.pages import plan_pages
+from generator.markdown import render_article
+from generator.model import Article, FileRecord, RenderedArticle
+from generator.pages import showing
 from generator.project import find_theme
+from generator.render import Lexicon
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
-from generator.write import read_stamp, site_signatures
+from generator.write import SiteWriter, read_stamp, site_signatures
 
 
 class Workspace:
@@ -80,7 +78,7 @@ class Workspace:
         collector (whose full passes over a large archive's objects take a second)."""
         if self.settled or self.built is None:
             return
-        self._matcher_for(self.built.site)
+        self._matcher_for(self.built)
         gc.unfreeze()
         gc.collect()
         gc.freeze()
@@ -103,42 +101,28 @@ class Workspace:
             return None
         patched = _patched(built, [edit for edit in edits if edit is not None])
         urls = Urls(patched.site.config.base_url)
-        edited = {edit.article.slug: edit.article for edit in edits if edit is not None}
-        site, rendered, graph, keys = patched.site, patched.rendered, patched.graph, patched.keys
-        pages = plan_pages(site, rendered, graph, entity_notes(site), urls, keys, built.ui, touched=set(edited))
-        pages += annotation_pages(site, rendered, urls, keys, built.annotations, edited)
+        plan = plan_site(patched.site, patched.rendered, patched.graph, urls, built.ui, patched.body_keys)
+        touched = showing(plan, {edit.article.slug for edit in edits if edit is not None})
         stamp = uuid.uuid4().hex
-        options = replace(self.options, jobs=1)  # a few pages: forking would cost more
-        staged = write_site(  # a few pages, moved in place (never atomically: that would link the whole site)
-            options,
-            built.env,
-            built.theme,
-            pages,
-            [],
-            set(),
-            stamp,
-            _silent,
-            patched.keys.previous,
-            urls.base_url,
-            False,
-        )
+        # a few pages, here (never atomically: that would link the whole site)
+        pages = replace(built.pages, writer=SiteWriter(self.options.out, urls.base_url))
         state = patched.state
+        written = write_site(pages, touched, [], set(), stamp, state.pages, built.site_key, 1, _silent)
         manifest = replace(
             state.manifest,
             stamp=stamp,  # started_ns kept: it makes more files racy, never fewer
-            outputs=state.manifest.outputs | site_signatures(self.options.out, staged),
+            outputs=state.manifest.outputs | site_signatures(self.options.out, written.staged),
         )
-        pages_state = state.pages | {page.path: page.key for page in pages}
-        seconds = time.perf_counter() - started
         result = replace(
             built.result,
-            seconds=seconds,
-            rendered=sum(1 for page in pages if not page.unchanged),
-            written=len(staged),
+            seconds=time.perf_counter() - started,
+            rendered=written.rendered,
+            written=len(written.staged),
             removed=0,
-            changed=tuple(sorted(staged)),
+            changed=tuple(sorted(written.staged)),
         )
-        return replace(patched, result=result, state=replace(state, manifest=manifest, pages=pages_state))
+        state = replace(state, manifest=manifest, pages=state.pages | written.keys)
+        return replace(patched, result=result, state=state)
 
     def _reworded(self, built: Built, path: str) -> Edit | None:
         """The article at `path` read and rendered again, if the edit kept everything that
@@ -148,7 +132,7 @@ class Workspace:
         if old is None or not isinstance(old.item, Article) or old.problems:
             return None
         before = old.item
-        in_site = built.keys.articles.get(before.slug) == article_key(before, old.digest, built.render_key)
+        in_site = built.body_keys.get(before.slug) == article_key(before, old.digest, built.render_key)
         if not in_site or any(d.path == str(before.path) for d in built.result.diagnostics):
             return None  # a draft, or an article with warnings: a full build says what they become
         try:
@@ -162,17 +146,20 @@ class Workspace:
         known = resolve_known(site, article)
         if known != (site.article_entities[article.slug], site.article_about[article.slug]):
             return None
-        linker = linker_for(site, article.slug, self._matcher_for(site))
+        linker = linker_for(site, article.slug, self._matcher_for(built))
         body = render_article(article.body, linker, article.annotations, built.ui, article.lang)
         old_notes = len(built.rendered[article.slug].notes)
         if body.problems or body.errors or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles
-        return Edit(path, FileRecord(digest(data), article, (), site.config.language), article, body)
+        record = FileRecord(digest(data), article, (), site.config.language)
+        key = article_key(article, record.digest, built.render_key)
+        built.pages.bodies.put(key, body.html)
+        return Edit(path, record, article, replace(body, html=""), key)
 
-    def _matcher_for(self, site: Site) -> object:
+    def _matcher_for(self, built: Built) -> object:
         """The name matcher of the site's entities, made once per full build."""
-        if self._matcher is None or self._matcher[0] is not site.entities:
-            self._matcher = (site.entities, name_matcher(all_names(site)))
+        if self._matcher is None or self._matcher[0] is not built.site.entities:
+            self._matcher = (built.site.entities, Lexicon.of(built.site).matcher)
         return self._matcher[1]
 
 
@@ -182,7 +169,8 @@ class Edit(NamedTuple):
     path: str
     record: FileRecord
     article: Article
-    body: RenderedArticle
+    body: RenderedArticle  # what lists show of it (its HTML is in the store)
+    key: str  # of its body
 
 
 def _patched(built: Built, edits: list[Edit]) -> Built:
@@ -196,14 +184,7 @@ def _patched(built: Built, edits: list[Edit]) -> Built:
     graph = built.graph
     for edit in edits:
         graph = with_edited_article(graph, site, rendered, edit.article.slug)
-    new_keys = {edit.article.slug: article_key(edit.article, edit.record.digest, built.render_key) for edit in edits}
-    listings = {edit.article.slug: listing_key(edit.article, edit.body) for edit in edits}
-    keys = replace(
-        built.keys,
-        articles=built.keys.articles | new_keys,
-        listings=built.keys.listings | listings,
-        previous=built.state.pages,
-    )
+    body_keys = built.body_keys | {edit.article.slug: edit.key for edit in edits}
     state = built.state
     inputs = {
         edit.path: (signatures_of(Path(), [edit.path]).get(edit.path, (0, 0, 0, 0)), edit.record.digest)
@@ -213,9 +194,9 @@ def _patched(built: Built, edits: list[Edit]) -> Built:
         state,
         manifest=replace(state.manifest, inputs=state.manifest.inputs | inputs),
         files=state.files | {edit.path: edit.record for edit in edits},
-        rendered=state.rendered | {slug: (key, rendered[slug]) for slug, key in new_keys.items()},
+        rendered=state.rendered | {edit.article.slug: (edit.key, edit.body) for edit in edits},
     )
-    return replace(built, state=state, site=site, rendered=rendered, graph=graph, keys=keys)
+    return replace(built, state=state, site=site, rendered=rendered, graph=graph, body_keys=body_keys)
 
 
 def _placement(article: Article) -> tuple[object, ...]:

@@ -7,6 +7,7 @@ import functools
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,9 @@ def load_content(
     files = [("article", p) for p in readable(markdown_files(root / "articles", unreadable), root, diagnostics)]
     files += [("entity", p) for p in readable(markdown_files(root / "entities", unreadable), root, diagnostics)]
     known = {path: r for path, r in (reuse or {}).items() if r.language == config.language}
-    parallel.shared["language"] = config.language
     fresh = [(kind, path) for kind, path in files if str(path) not in known]
-    loaded = dict(zip((str(path) for _, path in fresh), parallel.map_in_chunks(_load_files, fresh, jobs), strict=True))
+    records_of = parallel.map_in_chunks(LoadFiles(config.language), fresh, jobs)
+    loaded = dict(zip((str(path) for _, path in fresh), records_of, strict=True))
     records = {str(path): known.get(str(path)) or loaded[str(path)] for _, path in files}
     for record in records.values():
         diagnostics.items.extend(record.problems)
@@ -94,24 +95,29 @@ def _links(parent: str, folders: list[str]) -> list[str]:
     return [name for name in folders if os.path.islink(os.path.join(parent, name))]
 
 
-def _load_files(files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
+@dataclass(frozen=True)
+class LoadFiles:
     """Read and check files (in a worker, for large archives); each with its own problems."""
-    records = []
-    for kind, path in files:
-        problems = Diagnostics()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            problems.error(path, 0, f"cannot read the file: {exc.strerror}")
-            records.append(FileRecord("", None, tuple(problems.items), parallel.shared["language"]))
-            continue
-        item = (
-            load_article(path, data, parallel.shared["language"], problems)
-            if kind == "article"
-            else load_entity(path, data, problems)
-        )
-        records.append(FileRecord(digest(data), item, tuple(problems.items), parallel.shared["language"]))
-    return records
+
+    language: str  # the site's: an article without `lang` has it
+
+    def __call__(self, files: Sequence[tuple[str, Path]]) -> list[FileRecord]:
+        records = []
+        for kind, path in files:
+            problems = Diagnostics()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                problems.error(path, 0, f"cannot read the file: {exc.strerror}")
+                records.append(FileRecord("", None, tuple(problems.items), self.language))
+                continue
+            item = (
+                load_article(path, data, self.language, problems)
+                if kind == "article"
+                else load_entity(path, data, problems)
+            )
+            records.append(FileRecord(digest(data), item, tuple(problems.items), self.language))
+        return records
 
 
 def markdown_files(folder: Path, unreadable: list[OSError] | None = None) -> list[Path]:

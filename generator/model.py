@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.text import fingerprint
 
 ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
 AUTOLINK_MODES = ("first", "all", "none")
@@ -186,35 +185,36 @@ class RenderedArticle:
 
 
 @dataclass(frozen=True)
-class Page:
-    """One output file: a template and its context, or bytes as they are."""
+class PageSpec:
+    """One output file as data: where it goes, how it is made, and the plain values it is made
+    from. The file is a pure function of these (and of the theme and site settings), so their
+    digest is the page's cache key: a value added to `inputs` can never leave a stale page."""
 
     path: str  # site path, e.g. 'articles/x/' or 'feed.xml'
-    template: str | None  # None: `data` is written as it is
-    context: Callable[[], dict[str, Any]] = dict  # called when the page is rendered, in a worker
-    data: bytes | Callable[[], bytes] = b""  # bytes, or made when the page is written
-    key: str = ""  # digest of everything the page is made from: same key, same bytes
-    unchanged: bool = False  # made from the same key as the file already built: no context, no writing
+    template: str  # a Jinja template (`inputs` is its context), or JSON / BYTES below
+    inputs: Any
+
+    JSON = ":json"  # `inputs` written as JSON
+    BYTES = ":bytes"  # `inputs` written as they are
 
 
 @dataclass(frozen=True)
-class PageKeys:
-    """What makes each page, as digests, so that pages made from the same inputs as in the
-    previous build are neither rendered nor written again."""
+class Body:
+    """An article's rendered HTML, named by the key it is stored under (see bodies.py): pages
+    declare it by key, and the worker that renders them reads it."""
 
-    site: str  # generator, templates, configuration and every entity's name, type and aliases
-    articles: dict[str, str]  # slug -> digest of the article as read and rendered
-    entities: dict[str, str]  # id -> digest of the entity's file (or of a stub's name and type)
-    previous: dict[str, str] = field(default_factory=dict)  # page path -> key of the page built last time
-    listings: dict[str, str] = field(default_factory=dict)  # slug -> digest of what a list shows of it
+    key: str
 
-    def key(self, path: str, *parts: object) -> str:
-        """The key of the page at `path` made from `parts` (plain values, or digests of them)."""
-        return fingerprint(self.site, path, *parts)
 
-    def unchanged(self, path: str, key: str) -> bool:
-        """The previous build made this page from the same inputs: its file is up to date."""
-        return self.previous.get(path) == key
+@dataclass(frozen=True)
+class Planned:
+    """A page of the plan, before its inputs are gathered: `shows` names the articles whose
+    words it shows (titles, summaries, snippets, text), so that after an edit that only
+    rewords articles the plan can be filtered to the pages that show them."""
+
+    path: str
+    shows: frozenset[str]
+    spec: Callable[[], PageSpec]
 
 
 @dataclass(frozen=True)

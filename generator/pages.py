@@ -1,15 +1,17 @@
-"""Site -> the list of pages to write: (path, template, context). No Jinja and no disk here.
+"""Site -> the plan: every page of the site as data (path, template and the plain values it is
+made from). No Jinja and no disk here.
 
-Every page's context is built from named inputs only (an article, an entity, a slice of a
-list), so that a later incremental build can tell which pages an edit touches.
+A page's inputs are gathered only when the build asks for them: a build that only rewords
+articles gathers those of the pages that show them (`showing`), and no other page changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -19,19 +21,21 @@ from generator.model import (
     ENTITY_TYPES,
     AnchoredNote,
     Article,
+    Body,
     Entity,
     Graph,
     Mention,
-    Page,
-    PageKeys,
+    PageSpec,
+    Planned,
     RenderedArticle,
     Site,
     Tag,
 )
-from generator.text import fingerprint, name_key
+from generator.text import name_key
 from generator.urls import Urls
 
 FEED_ENTRIES = 50
+SITEMAP_URLS = 50_000  # the most one sitemap may list
 TOP_ENTITIES = 24
 SNIPPETS_PER_ARTICLE = 3
 
@@ -93,16 +97,12 @@ def plan_pages(
     graph: Graph,
     entity_notes: Callable[[Entity], str],
     urls: Urls,
-    keys: PageKeys,
     ui: Language,
-    touched: set[str] | None = None,
-) -> list[Page]:
-    """Every page with its key; a page whose key equals `keys.previous` comes without a context.
-    With `touched`, only the pages that show these articles, after edits that kept their
-    date, tags and entities (so that every list, count and index is the same as before)."""
-    plan = _Planner(site, rendered, graph, entity_notes, urls, keys, ui)
-    if touched is not None:
-        return plan.showing(touched)
+    bodies: Mapping[str, str],
+) -> list[Planned]:
+    """Every page of the site, in a fixed order. `rendered` holds what lists show of each
+    article (its HTML is in the body store, under `bodies[slug]`)."""
+    plan = _Planner(site, rendered, graph, entity_notes, urls, ui, bodies)
     pages = [
         *plan.home(),
         *(plan.article(article) for article in site.articles),
@@ -114,17 +114,31 @@ def plan_pages(
         plan.site_feed(),
         plan.not_found(),
     ]
-    return pages + list(plan.sitemap([page.path for page in pages if page.path.endswith("/")]))
+    return pages + plan.sitemaps([page.path for page in pages if page.path.endswith("/")])
 
 
-def plain_files(urls: Urls, cname: str = "") -> list[Page]:
+def showing(plan: Iterable[Planned], slugs: set[str]) -> list[Planned]:
+    """The pages of `plan` that show any of these articles: all that an edit which only rewords
+    them can change (it keeps every list, count and index as it was)."""
+    return [page for page in plan if not page.shows.isdisjoint(slugs)]
+
+
+def plain_files(urls: Urls, cname: str = "") -> list[Planned]:
     """Files that are bytes, not templates; CNAME names a custom domain to GitHub Pages."""
     lines = ["User-agent: *", "Allow: /"]
     sitemap = urls.absolute(paths.SITEMAP)
     if sitemap:
         lines.append(f"Sitemap: {sitemap}")
-    files = [Page(".nojekyll", None), Page("robots.txt", None, data=("\n".join(lines) + "\n").encode())]
-    return files + ([Page("CNAME", None, data=f"{cname}\n".encode())] if cname else [])
+    files = {".nojekyll": b"", "robots.txt": ("\n".join(lines) + "\n").encode()}
+    files |= {"CNAME": f"{cname}\n".encode()} if cname else {}
+    return [_planned(path, NOBODY, PageSpec(path, PageSpec.BYTES, data)) for path, data in files.items()]
+
+
+NOBODY: frozenset[str] = frozenset()
+
+
+def _planned(path: str, shows: frozenset[str], spec: PageSpec) -> Planned:
+    return Planned(path, shows, lambda: spec)
 
 
 class _Planner:
@@ -135,47 +149,23 @@ class _Planner:
         graph: Graph,
         entity_notes: Callable[[Entity], str],
         urls: Urls,
-        keys: PageKeys,
         ui: Language,
+        bodies: Mapping[str, str],
     ) -> None:
-        self.site, self.rendered, self.graph, self.urls, self.keys = site, rendered, graph, urls, keys
-        self.entity_notes = entity_notes
+        self.site, self.rendered, self.graph, self.urls, self.ui = site, rendered, graph, urls, ui
+        self.entity_notes, self.bodies = entity_notes, bodies
         self.by_slug = {article.slug: article for article in site.articles}
-        self.ui = ui
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
-        self.touched: set[str] | None = None  # plan only the list pages that show these articles
-
-    def showing(self, slugs: set[str]) -> list[Page]:
-        """The articles' own pages, the list pages they are on, the articles that list them as
-        related, and the feeds."""
-        self.touched = slugs
-        graph, site = self.graph, self.site
-        referrers = {slug for slug, related in graph.related_articles.items() if not slugs.isdisjoint(related)}
-        entity_ids = sorted({e for slug in slugs for e in site.article_entities[slug]})
-        tags = sorted({tag for slug in slugs for tag in graph.article_tags[slug]})
-        return [
-            *self.home(),
-            *(self.article(self.by_slug[slug]) for slug in sorted(slugs | referrers)),
-            *(page for entity_id in entity_ids for page in self.entity(site.entities[entity_id])),
-            *(self.entity_feed(site.entities[entity_id]) for entity_id in entity_ids),
-            *(page for tag in tags for page in self.tag(tag)),
-            self.site_feed(),
-        ]
+        self.shown: dict[str, Article] = {}  # an article as templates get it: no Markdown body
 
     # -- pages ---------------------------------------------------------------------------
 
-    def home(self) -> Iterator[Page]:
+    def home(self) -> Iterator[Planned]:
         slugs = [article.slug for article in self.site.articles]
-        top_ids = self.top_entities()
-        top_key = tuple((e, self.graph.count(e)) for e in top_ids)
         for page, chunk, pagination in self.paginate(slugs, paths.home):
-            yield self.page(
-                paths.home(page),
-                "home.html",
-                (self.listing_keys(chunk), pagination.page, pagination.total, top_key),
-                partial(self.home_context, chunk, pagination, top_ids),
-            )
+            yield self.page(paths.home(page), "home.html", chunk, partial(self.home_context, chunk, pagination))
 
+    @functools.cached_property
     def top_entities(self) -> list[str]:
         """The most mentioned entities; by name, then id, among equals."""
         counts = self.graph.entity_articles
@@ -184,166 +174,140 @@ class _Planner:
         candidates.sort(key=lambda e: (-len(counts[e]), name_key(self.site.entities[e].name), e))
         return candidates[:TOP_ENTITIES]
 
-    def home_context(self, chunk: list[str], pagination: Pagination, top_ids: list[str]) -> Context:
+    def home_context(self, chunk: list[str], pagination: Pagination) -> Context:
         return {
             "items": [self.item(slug) for slug in chunk],
             "pagination": pagination,
-            "top_entities": [self.entity_link(e, self.count_note(e)) for e in top_ids],
+            "top_entities": [self.entity_link(e, self.count_note(e)) for e in self.top_entities],
         }
 
-    def article(self, article: Article) -> Page:
+    def article(self, article: Article) -> Planned:
         slug = article.slug
-        entity_ids, about = self.site.article_entities[slug], self.site.article_about[slug]
-        tags = [(t, self.graph.tags[t].name) for t in self.graph.article_tags[slug]]
         related = self.graph.related_articles[slug]
-        key = (self.keys.articles[slug], entity_ids, about, tuple(tags), self.listing_keys(related))
-        return self.page(paths.article(slug), "article.html", key, lambda: self.article_context(article, tags, related))
+        return self.page(paths.article(slug), "article.html", (slug, *related), lambda: self.article_context(article))
 
-    def article_context(self, article: Article, tags: list[tuple[str, str]], related: tuple[str, ...]) -> Context:
-        rendered = self.rendered[article.slug]
-        entity_ids = self.site.article_entities[article.slug]
+    def article_context(self, article: Article) -> Context:
+        slug = article.slug
+        entity_ids = self.site.article_entities[slug]
         return {
-            "article": article,
-            "body": rendered.html,
+            "article": self.shown_article(article),
+            "body": Body(self.bodies[slug]),
             "summary": self.summary(article),
-            "about": [self.entity_link(e) for e in self.site.article_about[article.slug]],
+            "about": [self.entity_link(e) for e in self.site.article_about[slug]],
             "entity_groups": self.by_type(entity_ids),
-            "tags": [Link(self.urls.url(paths.tag(t)), name) for t, name in tags],
-            "related": [self.item(slug) for slug in related],
+            "tags": [Link(self.urls.url(paths.tag(t)), self.graph.tags[t].name) for t in self.graph.article_tags[slug]],
+            "related": [self.item(s) for s in self.graph.related_articles[slug]],
             "json_ld": self.article_json_ld(article, entity_ids),
-            "annotations_url": self.urls.url(paths.annotation_page(article.slug)) if rendered.notes else None,
+            "annotations_url": self.urls.url(paths.annotation_page(slug)) if self.rendered[slug].notes else None,
         }
 
-    def entities_index(self) -> Page:
-        counts = tuple((e, self.graph.count(e)) for e in self.site.entities)
+    def shown_article(self, article: Article) -> Article:
+        """The article as templates get it: its front matter (the body is `body`, rendered)."""
+        if article.slug not in self.shown:
+            self.shown[article.slug] = replace(article, body="", body_refs=())
+        return self.shown[article.slug]
+
+    def entities_index(self) -> Planned:
         return self.page(
             paths.entities(),
             "entities.html",
-            counts,
+            (),
             lambda: {
                 "entity_groups": self.by_type(self.site.entities, with_counts=True),
                 "total": len(self.site.entities),
             },
         )
 
-    def entity(self, entity: Entity) -> Iterator[Page]:
+    def entity(self, entity: Entity) -> Iterator[Planned]:
         slugs = list(self.graph.entity_articles.get(entity.id, ()))
-        parent = self.site.parents.get(entity.id)
-        children = self.graph.children.get(entity.id, ())
-        related = self.site.related.get(entity.id, ())
-        co_mentioned = self.graph.co_mentions.get(entity.id, ())
         notes = self.graph.entity_notes.get(entity.id, ())
-        noted = tuple((note, self.keys.listings[slug]) for slug, note in notes)
-        # what every page of the entity shows, as one digest: keys for long lists stay cheap
-        shared = fingerprint(self.keys.entities[entity.id], parent, children, related, co_mentioned, len(slugs))
-        profile = fingerprint(noted)  # on the first page only
+        noted = {slug for slug, _ in notes}  # the profile (notes, annotations) is on the first page only
 
         def context(chunk: list[str], pagination: Pagination) -> Context:
-            # the profile (notes, annotations) is on the first page; the others continue the list
             first = pagination.page == 1
-            base = self.entity_base(entity, parent, children, related, co_mentioned, notes if first else (), len(slugs))
+            base = self.entity_base(entity, notes if first else (), len(slugs))
             base["notes"] = self.entity_notes(entity) if first else ""
             items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
             return {**base, "items": items, "pagination": pagination}
 
         for page, chunk, pagination in self.paginate(slugs, lambda n: paths.entity(entity.id, n)):
-            yield self.page(
-                paths.entity(entity.id, page),
-                "entity.html",
-                (shared, profile if page == 1 else "", self.snippet_keys(chunk), pagination.page, pagination.total),
-                partial(context, chunk, pagination),
-            )
+            shows = (*chunk, *noted) if page == 1 else chunk
+            yield self.page(paths.entity(entity.id, page), "entity.html", shows, partial(context, chunk, pagination))
 
-    def entity_base(
-        self,
-        entity: Entity,
-        parent: str | None,
-        children: tuple[str, ...],
-        related: tuple[str, ...],
-        co_mentioned: tuple[tuple[str, int], ...],
-        notes: tuple[tuple[str, AnchoredNote], ...],
-        total: int,
-    ) -> Context:
+    def entity_base(self, entity: Entity, notes: tuple[tuple[str, AnchoredNote], ...], total: int) -> Context:
+        parent = self.site.parents.get(entity.id)
         return {
             "entity": entity,
             "type_label": self.ui.type_label(entity.type),
             "parent": self.entity_link(parent) if parent else None,
-            "children": [self.entity_link(e) for e in children],
-            "related": [self.entity_link(e) for e in related],
-            "co_mentioned": [self.entity_link(e, str(n)) for e, n in co_mentioned],
+            "children": [self.entity_link(e) for e in self.graph.children.get(entity.id, ())],
+            "related": [self.entity_link(e) for e in self.site.related.get(entity.id, ())],
+            "co_mentioned": [self.entity_link(e, str(n)) for e, n in self.graph.co_mentions.get(entity.id, ())],
             "total": total,
             "feed_url": self.urls.url(paths.entity_feed(entity.id)),
             "annotations": [self.entity_note(slug, note) for slug, note in notes],
         }
 
-    def tags_index(self) -> Page:
-        counts = tuple((t.slug, t.name, len(t.articles)) for t in self.graph.tags.values())
-
+    def tags_index(self) -> Planned:
         def context() -> Context:
-            tags = [Link(self.urls.url(paths.tag(slug)), name, str(n)) for slug, name, n in counts]
+            tags = [
+                Link(self.urls.url(paths.tag(t.slug)), t.name, str(len(t.articles))) for t in self.graph.tags.values()
+            ]
             return {"tags": sorted(tags, key=lambda link: name_key(link.text))}
 
-        return self.page(paths.tags(), "tags.html", counts, context)
+        return self.page(paths.tags(), "tags.html", (), context)
 
-    def tag(self, slug: str) -> Iterator[Page]:
+    def tag(self, slug: str) -> Iterator[Planned]:
         tag = self.graph.tags[slug]
         for page, chunk, pagination in self.paginate(list(tag.articles), lambda n: paths.tag(slug, n)):
-            yield self.page(
-                paths.tag(slug, page),
-                "tag.html",
-                (tag.name, len(tag.articles), self.listing_keys(chunk), pagination.page, pagination.total),
-                partial(self.tag_context, tag, chunk, pagination),
-            )
+            yield self.page(paths.tag(slug, page), "tag.html", chunk, partial(self.tag_context, tag, chunk, pagination))
 
     def tag_context(self, tag: Tag, chunk: list[str], pagination: Pagination) -> Context:
         return {"tag": tag, "items": [self.item(s) for s in chunk], "pagination": pagination}
 
-    def site_feed(self) -> Page:
+    def site_feed(self) -> Planned:
         slugs = [article.slug for article in self.site.articles]
         return self.feed(paths.FEED, self.site.config.title, paths.home(), slugs, full_text=True)
 
-    def entity_feed(self, entity: Entity) -> Page:
+    def entity_feed(self, entity: Entity) -> Planned:
         title = f"{self.site.config.title} — {entity.name}"
         return self.feed(
             paths.entity_feed(entity.id), title, paths.entity(entity.id), self.graph.entity_articles.get(entity.id, ())
         )
 
-    def not_found(self) -> Page:
+    def not_found(self) -> Planned:
         return self.page(paths.NOT_FOUND, "404.html", (), dict)
 
-    def sitemap(self, page_paths: list[str]) -> Iterator[Page]:
+    def sitemaps(self, page_paths: list[str]) -> list[Planned]:
+        """sitemap.xml; past SITEMAP_URLS URLs, an index of sitemaps of that many each, as the
+        protocol requires (https://www.sitemaps.org/protocol.html#index)."""
         if self.urls.origin is None:
-            return  # a sitemap needs absolute URLs: only with a base_url that has a host
+            return []  # a sitemap needs absolute URLs: only with a base_url that has a host
         dates = {paths.article(a.slug): a.day for a in self.site.articles}
         entries = [(self.urls.absolute(path), dates.get(path)) for path in page_paths]
-        yield self.page(paths.SITEMAP, "sitemap.xml", tuple(entries), lambda: {"entries": entries})
+        if len(entries) <= SITEMAP_URLS:
+            return [self.page(paths.SITEMAP, "sitemap.xml", (), lambda: {"entries": entries})]
+        parts = [entries[start : start + SITEMAP_URLS] for start in range(0, len(entries), SITEMAP_URLS)]
+        index = [
+            (self.urls.absolute(paths.sitemap_part(n)), max((d for _, d in part if d), default=None))
+            for n, part in enumerate(parts, 1)
+        ]
+        pages = [self.page(paths.SITEMAP, "sitemapindex.xml", (), lambda: {"sitemaps": index})]
+        return pages + [
+            self.page(paths.sitemap_part(n), "sitemap.xml", (), partial(lambda part: {"entries": part}, part))
+            for n, part in enumerate(parts, 1)
+        ]
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, parts: object, context: Callable[[], Context]) -> Page:
-        """A page, or only its key when the previous build made it from the same inputs.
-        `context` is called when the page is rendered: in a worker, in parallel."""
-        key = self.keys.key(path, template, parts)
-        if self.keys.unchanged(path, key):
-            return Page(path, template, key=key, unchanged=True)
+    def page(self, path: str, template: str, shows: Iterable[str], context: Callable[[], Context]) -> Planned:
+        """A page whose context `context` gathers when the build needs its inputs; `shows`: the
+        articles whose words it shows."""
         if not template.endswith(".html"):
-            return Page(path, template, context, key=key)
-        return Page(path, template, lambda: {**context(), "page_path": path}, key=key)
+            return Planned(path, frozenset(shows), lambda: PageSpec(path, template, context()))
+        return Planned(path, frozenset(shows), lambda: PageSpec(path, template, {**context(), "page_path": path}))
 
-    def article_keys(self, slugs: Sequence[str]) -> tuple[str, ...]:
-        return tuple(self.keys.articles[slug] for slug in slugs)
-
-    def snippet_keys(self, slugs: Sequence[str]) -> tuple[tuple[str, str], ...]:
-        """For lists of items with snippets: the mentions, quoted in context."""
-        return tuple((self.keys.listings[slug], self.rendered[slug].mentions_key) for slug in slugs)
-
-    def listing_keys(self, slugs: Sequence[str]) -> tuple[str, ...]:
-        """For lists of plain items (no snippets): a reworded body changes none of them."""
-        return tuple(self.keys.listings[slug] for slug in slugs)
-
-    # -- pieces ----------------------------------------------------------------------------
-
-    def feed(self, path: str, title: str, home: str, slugs: Sequence[str], full_text: bool = False) -> Page:
+    def feed(self, path: str, title: str, home: str, slugs: Sequence[str], full_text: bool = False) -> Planned:
         """An Atom feed; only the site's carries full texts (entity feeds link to them)."""
         shown = slugs[:FEED_ENTRIES]
 
@@ -353,10 +317,10 @@ class _Planner:
                 {
                     "id": self.feed_id(paths.article(a.slug)),
                     "url": self.urls.absolute(paths.article(a.slug)) or self.urls.url(paths.article(a.slug)),
-                    "article": a,
+                    "article": self.shown_article(a),
                     "updated": _timestamp(a),
                     "summary": self.summary(a),
-                    "content": self.rendered[a.slug].html if full_text else None,
+                    "content": Body(self.bodies[a.slug]) if full_text else None,
                 }
                 for a in articles
             ]
@@ -369,7 +333,7 @@ class _Planner:
                 "entries": entries,
             }
 
-        return self.page(path, "feed.xml", (title, self.article_keys(shown)), context)
+        return self.page(path, "feed.xml", shown, context)
 
     def feed_id(self, path: str) -> str:
         return self.urls.iri(path, self.site.config.title)
@@ -417,15 +381,11 @@ class _Planner:
         return groups
 
     def paginate(self, slugs: list[str], path_of: Any) -> Iterator[tuple[int, list[str], Pagination]]:
-        """Pages of `slugs`; with `touched`, only the first page and those listing a touched
-        article (the others are made from the same inputs as before)."""
         size = self.site.config.per_page
         total = max(1, -(-len(slugs) // size))
         pages = tuple((n, self.urls.url(path_of(n))) for n in range(1, total + 1))
         for page in range(1, total + 1):
             chunk = slugs[(page - 1) * size : page * size]
-            if self.touched is not None and page > 1 and self.touched.isdisjoint(chunk):
-                continue
             newer = self.urls.url(path_of(page - 1)) if page > 1 else None
             older = self.urls.url(path_of(page + 1)) if page < total else None
             yield page, chunk, Pagination(page, total, newer, older, pages)

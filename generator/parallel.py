@@ -1,8 +1,11 @@
-"""Run a function over chunks of work in forked worker processes, results in input order.
+"""Run a function over chunks of work in worker processes, results in input order.
 
-Workers are forked after the caller has set `shared`, so they read the whole site
-without pickling it; only each chunk's results travel back. One job, or a little
-work, runs in this process: the output never depends on the number of jobs.
+The function is a picklable object that carries what every chunk needs (a stage's settings,
+the entities' names): it reaches each worker once, through the pool's initializer, and only
+the chunks and their results travel after that. Workers come from a fork server, a clean
+process started before any thread of ours, so that a pool is safe to start from the threaded
+watch server; nothing reaches them through the parent's memory. One job, or a little work,
+runs in this process: the output never depends on the number of jobs.
 """
 
 from __future__ import annotations
@@ -10,24 +13,51 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-shared: dict[str, Any] = {}  # read by the workers; set before they are forked
 MIN_ITEMS_PER_JOB = 64
+# Imported once by the fork server, so that its workers start with the generator loaded.
+PRELOAD = ["generator.build"]
 
-
-def _leave_interrupts_to_the_parent() -> None:
-    """Ctrl-C reaches every process of the terminal's group: the parent stops the pool, and a
-    worker must not print a traceback of its own."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+_installed: Callable[[Sequence[Any]], list[Any]] | None = None  # a worker's stage function
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def start_method() -> str:
+    """forkserver where the system has it (forking a process that runs threads can copy a held
+    lock), else spawn: both start workers that share nothing with the parent."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _context() -> Any:
+    context = multiprocessing.get_context(start_method())
+    if start_method() == "forkserver":
+        context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def _install(function: Callable[[Sequence[Any]], list[Any]]) -> None:
+    """In a new worker: keep the stage function; leave Ctrl-C to the parent, which stops the
+    pool (a worker must not print a traceback of its own)."""
+    global _installed
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _installed = function
+
+
+def _run(chunk: Sequence[Any]) -> list[Any]:
+    assert _installed is not None, "a worker runs chunks only after _install"
+    return _installed(chunk)
+
+
+def jobs_for(jobs: int, items: int) -> int:
+    return max(1, min(jobs, items // MIN_ITEMS_PER_JOB))
 
 
 def map_in_chunks(
@@ -38,20 +68,23 @@ def map_in_chunks(
 ) -> list[R]:
     """function(chunk) -> results for that chunk, over `jobs` processes; results in order.
     `progress(done, total)` is called as chunks finish."""
-    jobs = max(1, min(jobs, len(items) // MIN_ITEMS_PER_JOB))
-    forked = jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    jobs = jobs_for(jobs, len(items))
     size = max(1, -(-len(items) // (jobs * 8)))  # several chunks a job: a slow one does not stall the end
-    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    chunks = (items[start : start + size] for start in range(0, len(items), size))
     results: list[R] = []
-    if not forked:
-        for chunk in chunks:
-            results.extend(function(chunk))
-            if progress:
-                progress(len(results), len(items))
-        return results
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_leave_interrupts_to_the_parent) as pool:
-        for part in pool.imap(function, chunks, chunksize=1):
-            results.extend(part)
-            if progress:
-                progress(len(results), len(items))
+    for part in stream(function, chunks, jobs):
+        results.extend(part)
+        if progress:
+            progress(len(results), len(items))
     return results
+
+
+def stream(function: Callable[[Sequence[T]], list[R]], chunks: Iterable[Sequence[T]], jobs: int) -> Iterator[list[R]]:
+    """function(chunk) for each chunk as `chunks` yields it, in order. With jobs > 1 the chunks
+    are made while the workers run (a pipe's worth ahead), so a long stream of work is never
+    held in memory whole."""
+    if jobs <= 1:
+        yield from map(function, chunks)
+        return
+    with _context().Pool(jobs, initializer=_install, initargs=(function,)) as pool:
+        yield from pool.imap(_run, chunks, chunksize=1)

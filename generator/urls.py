@@ -88,6 +88,13 @@ def annotation_page(slug: str) -> str:
 ANNOTATIONS = "annotations.jsonld"
 FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
+
+
+def sitemap_part(number: int) -> str:
+    """One of the sitemaps that sitemap.xml indexes, when the site has too many URLs for one."""
+    return f"sitemap-{number}.xml"
+
+
 NOT_FOUND = "404.html"
 STYLESHEET = "assets/style.css"
 

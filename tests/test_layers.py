@@ -21,6 +21,7 @@ STAGES = {
     "export",
 }
 ORCHESTRATION = [
+    "render",  # the render stage's work, in worker processes: markdown, templates, write
     "build",
     "check",
     "incremental",
