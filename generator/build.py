@@ -38,7 +38,7 @@ from generator.i18n import Language, load_language
 from generator.load import load_content
 from generator.markdown import Linker, render_notes
 from generator.model import Article, Content, Entity, Graph, Planned, RenderedArticle, Site
-from generator.pages import plain_files, plan_pages
+from generator.pages import plain_files, plan_pages, showing
 from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
 from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
@@ -124,12 +124,19 @@ class Previous:
         return {path for path, signature in written.items() if now.get(path) != signature}
 
     @property
+    def written(self) -> dict[str, Signature]:
+        return self.manifest.outputs if self.manifest is not None else {}
+
+    @property
+    def intact(self) -> bool:
+        """The site is as the last build left it: no file changed, gone, or dropped in by hand."""
+        return self.current and not self.damaged and set(self.present) <= set(self.written)
+
+    @property
     def unchanged(self) -> bool:
         """Nothing to do: the same inputs, and the site as the last build left it (no file
         changed, gone, or dropped in by hand)."""
-        if self.manifest is None or not self.current or self.changed or self.damaged:
-            return False
-        return set(self.present) <= set(self.manifest.outputs)
+        return self.manifest is not None and not self.changed and self.intact
 
     @property
     def pages(self) -> dict[str, str]:
@@ -293,13 +300,16 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
 
-    # render and write the pages whose inputs changed
+    # render and write the pages whose inputs changed: after edits that only reworded articles,
+    # only those that show them can have
     outputs = [Urls.file_for(page.path) for page in plan] + [copy.path for copy in copies]
+    touched = reworded(previous, content, rendered)
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
     site_key = fingerprint(generator_digest(), site.config, ui.key, theme_digests(theme, inputs))
     pages = RenderPages(theme, site.config, ui, compiled, store, SiteWriter(options.out, urls.base_url, options.atomic))
-    written = write_site(pages, plan, copies, stale, stamp, previous.pages, site_key, options.jobs, report)
+    todo = plan if touched is None else showing(plan, touched)
+    written = write_site(pages, todo, copies, stale, stamp, previous.pages, site_key, options.jobs, report)
     result = BuildResult(
         pages=sum(1 for page in plan if page.path.endswith("/")),
         articles=len(site.articles),
@@ -312,15 +322,55 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         removed=len(stale),
         changed=tuple(sorted({*written.staged, *stale})),
     )
-    signatures = site_signatures(options.out, outputs)  # after the commit: the unchanged files are new links
+    if touched is None or options.atomic:  # after the commit: the unchanged files are new links
+        signatures = site_signatures(options.out, outputs)
+    else:
+        signatures = previous.written | site_signatures(options.out, written.staged)
     manifest = Manifest(
         previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), signatures
     )
     if len(cached) < len(rendered) or len(known) > len(cached):
         store.keep_only(body_keys.values())  # bodies of articles since edited or gone
     bodies = {slug: (body_keys[slug], body) for slug, body in rendered.items()}
-    state = BuildState(manifest, content.files, bodies, written.keys)
+    keys = written.keys if touched is None else previous.pages | written.keys
+    state = BuildState(manifest, content.files, bodies, keys)
     return Built(result, state, site, rendered, graph, body_keys, render_key, site_key, pages, theme, ui)
+
+
+def reworded(previous: Previous, content: Content, rendered: Mapping[str, RenderedArticle]) -> set[str] | None:
+    """The articles changed since the last build, if their edits only reworded them and nothing
+    else changed: then every list, count and index is as it was, and only the pages that show
+    them can differ (pages.showing). None when the edits did more, or the site is not intact."""
+    state = previous.state
+    if state is None or not previous.changed or not previous.intact:
+        return None
+    slugs = set()
+    for path in previous.changed:
+        old, new = state.files.get(path), content.files.get(path)
+        if old is None or new is None or old.problems or new.problems:
+            return None  # a file added, removed, or with problems, or not an article or entity
+        before, after = old.item, new.item
+        if not isinstance(before, Article) or not isinstance(after, Article) or placement(before) != placement(after):
+            return None
+        known = state.rendered.get(before.slug)
+        if references(before) != references(after) or known is None:
+            return None
+        if len(known[1].notes) != len(rendered[after.slug].notes):
+            return None  # the annotation collection numbers notes across articles
+        slugs.add(after.slug)
+    return slugs
+
+
+def placement(article: Article) -> tuple[object, ...]:
+    """What places an article in the site's lists and indexes; the date as written, not only
+    the instant, since pages show the day it names."""
+    return article.slug, article.date.isoformat(), article.tags, article.draft
+
+
+def references(article: Article) -> tuple[object, ...]:
+    """The entities an article names, as written (lines aside): the same, the same links."""
+    refs = [*article.entities, *article.about, *article.body_refs, *(a.entity for a in article.annotations if a.entity)]
+    return tuple((ref.text, ref.type, ref.shown) for ref in refs), len(article.about)
 
 
 def site_language(language: str, theme: Theme, site_yml: Path, diagnostics: Diagnostics) -> Language:

@@ -27,6 +27,7 @@ from generator.build import (
     article_key,
     build_in_memory,
     linker_for,
+    placement,
     plan_site,
     write_site,
 )
@@ -141,7 +142,7 @@ class Workspace:
             return None
         diagnostics = Diagnostics()
         article = load_article(Path(path), data, site.config.language, diagnostics)
-        if article is None or diagnostics.items or _placement(article) != _placement(before):
+        if article is None or diagnostics.items or placement(article) != placement(before):
             return None
         known = resolve_known(site, article)
         if known != (site.article_entities[article.slug], site.article_about[article.slug]):
@@ -197,12 +198,6 @@ def _patched(built: Built, edits: list[Edit]) -> Built:
         rendered=state.rendered | {edit.article.slug: (edit.key, edit.body) for edit in edits},
     )
     return replace(built, state=state, site=site, rendered=rendered, graph=graph, body_keys=body_keys)
-
-
-def _placement(article: Article) -> tuple[object, ...]:
-    """What places an article in the site's lists and indexes; the date as written, not only
-    the instant, since pages show the day it names."""
-    return article.slug, article.date.isoformat(), article.tags, article.draft
 
 
 def _silent(stage: str, done: int, total: int) -> None:
