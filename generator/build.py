@@ -38,7 +38,7 @@ from generator.i18n import Language, load_language
 from generator.load import load_content
 from generator.markdown import Linker, render_notes
 from generator.model import Article, Content, Entity, Graph, Planned, RenderedArticle, Site
-from generator.pages import plain_files, plan_pages, showing
+from generator.pages import Planner, plain_files, showing
 from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
 from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
@@ -160,6 +160,8 @@ class Built:
     render_key: str  # what every body is rendered with, besides its own file
     site_key: str  # what every page is rendered with, besides its inputs
     pages: RenderPages  # renders pages, in this process
+    planner: Planner  # of the pages below
+    plan: list[Planned]  # the pages (without the files of data), valid after `planner.reword`
     theme: Theme
     ui: Language
 
@@ -294,7 +296,9 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     rendered = render_articles(site, ui, diagnostics, options.jobs, progress_of_render, cached, body_keys, store)
     urls = Urls(site.config.base_url)
     graph = build_graph(site, rendered)
-    plan = plan_site(site, rendered, graph, urls, ui, body_keys)
+    pages_planner = planner(site, rendered, graph, urls, ui, body_keys)
+    page_plan = pages_planner.pages()
+    plan = plan_data(site, rendered, urls, page_plan)
     copies = files_to_copy(site, theme, inputs)
     check_collisions(plan, copies, diagnostics)
     if diagnostics.errors:
@@ -334,7 +338,21 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     bodies = {slug: (body_keys[slug], body) for slug, body in rendered.items()}
     keys = written.keys if touched is None else previous.pages | written.keys
     state = BuildState(manifest, content.files, bodies, keys)
-    return Built(result, state, site, rendered, graph, body_keys, render_key, site_key, pages, theme, ui)
+    return Built(
+        result,
+        state,
+        site,
+        rendered,
+        graph,
+        body_keys,
+        render_key,
+        site_key,
+        pages,
+        pages_planner,
+        page_plan,
+        theme,
+        ui,
+    )
 
 
 def reworded(previous: Previous, content: Content, rendered: Mapping[str, RenderedArticle]) -> set[str] | None:
@@ -388,8 +406,23 @@ def plan_site(
     bodies: Mapping[str, str],
 ) -> list[Planned]:
     """Every page of the site, and the files of data beside them."""
-    plan = plan_pages(site, rendered, graph, entity_notes(site), urls, ui, bodies)
-    return plan + plain_files(urls, site.config.cname) + annotation_pages(site, rendered, urls)
+    return plan_data(site, rendered, urls, planner(site, rendered, graph, urls, ui, bodies).pages())
+
+
+def planner(
+    site: Site,
+    rendered: Mapping[str, RenderedArticle],
+    graph: Graph,
+    urls: Urls,
+    ui: Language,
+    bodies: Mapping[str, str],
+) -> Planner:
+    return Planner(site, rendered, graph, entity_notes(site), urls, ui, bodies)
+
+
+def plan_data(site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls, pages: list[Planned]) -> list[Planned]:
+    """The pages, then the files of data beside them."""
+    return pages + plain_files(urls, site.config.cname) + annotation_pages(site, rendered, urls)
 
 
 def body_store(options: BuildOptions) -> BodyStore:

@@ -28,7 +28,7 @@ from generator.build import (
     build_in_memory,
     linker_for,
     placement,
-    plan_site,
+    plan_data,
     write_site,
 )
 from generator.cache import cache_dir, save_state
@@ -37,7 +37,7 @@ from generator.files import signatures_of
 from generator.graph import with_edited_article
 from generator.load import load_article
 from generator.markdown import render_article
-from generator.model import Article, FileRecord, RenderedArticle
+from generator.model import Article, FileRecord, Planned, RenderedArticle
 from generator.pages import showing
 from generator.project import find_theme
 from generator.render import Lexicon
@@ -102,8 +102,17 @@ class Workspace:
             return None
         patched = _patched(built, [edit for edit in edits if edit is not None])
         urls = Urls(patched.site.config.base_url)
-        plan = plan_site(patched.site, patched.rendered, patched.graph, urls, built.ui, patched.body_keys)
-        touched = showing(plan, {edit.article.slug for edit in edits if edit is not None})
+        planner = built.planner
+        planner.reword(patched.site, patched.rendered, patched.graph, patched.body_keys)
+        try:
+            plan = plan_data(patched.site, patched.rendered, urls, built.plan)
+            touched = showing(plan, {edit.article.slug for edit in edits if edit is not None})
+            return self._write(built, patched, touched, urls, started)
+        except BaseException:
+            planner.reword(built.site, built.rendered, built.graph, built.body_keys)  # the last good build's
+            raise
+
+    def _write(self, built: Built, patched: Built, touched: list[Planned], urls: Urls, started: float) -> Built:
         stamp = uuid.uuid4().hex
         # a few pages, here (never atomically: that would link the whole site)
         pages = replace(built.pages, writer=SiteWriter(self.options.out, urls.base_url))

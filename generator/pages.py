@@ -102,19 +102,7 @@ def plan_pages(
 ) -> list[Planned]:
     """Every page of the site, in a fixed order. `rendered` holds what lists show of each
     article (its HTML is in the body store, under `bodies[slug]`)."""
-    plan = _Planner(site, rendered, graph, entity_notes, urls, ui, bodies)
-    pages = [
-        *plan.home(),
-        *(plan.article(article) for article in site.articles),
-        plan.entities_index(),
-        *(page for entity in site.entities.values() for page in plan.entity(entity)),
-        *(plan.entity_feed(entity) for entity in site.entities.values()),
-        plan.tags_index(),
-        *(page for tag in graph.tags for page in plan.tag(tag)),
-        plan.site_feed(),
-        plan.not_found(),
-    ]
-    return pages + plan.sitemaps([page.path for page in pages if page.path.endswith("/")])
+    return Planner(site, rendered, graph, entity_notes, urls, ui, bodies).pages()
 
 
 def showing(plan: Iterable[Planned], slugs: set[str]) -> list[Planned]:
@@ -141,7 +129,10 @@ def _planned(path: str, shows: frozenset[str], spec: PageSpec) -> Planned:
     return Planned(path, shows, lambda: spec)
 
 
-class _Planner:
+class Planner:
+    """The pages of a site. After edits that only reword articles, `reword` brings it up to date
+    and the plan it made stays valid (every page gathers its inputs when asked)."""
+
     def __init__(
         self,
         site: Site,
@@ -157,6 +148,30 @@ class _Planner:
         self.by_slug = {article.slug: article for article in site.articles}
         self.plain_items: dict[str, Item] = {}  # an article as home, tag and related lists show it
         self.shown: dict[str, Article] = {}  # an article as templates get it: no Markdown body
+
+    def reword(
+        self, site: Site, rendered: Mapping[str, RenderedArticle], graph: Graph, bodies: Mapping[str, str]
+    ) -> None:
+        """The site after edits that kept every article's place (see build.reworded)."""
+        self.site, self.rendered, self.graph, self.bodies = site, rendered, graph, bodies
+        self.by_slug = {article.slug: article for article in site.articles}
+        self.plain_items.clear()
+        self.shown.clear()
+
+    def pages(self) -> list[Planned]:
+        plan, site, graph = self, self.site, self.graph
+        pages = [
+            *plan.home(),
+            *(plan.article(article) for article in site.articles),
+            plan.entities_index(),
+            *(page for entity in site.entities.values() for page in plan.entity(entity)),
+            *(plan.entity_feed(entity) for entity in site.entities.values()),
+            plan.tags_index(),
+            *(page for tag in graph.tags for page in plan.tag(tag)),
+            plan.site_feed(),
+            plan.not_found(),
+        ]
+        return pages + plan.sitemaps([page.path for page in pages if page.path.endswith("/")])
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -184,7 +199,8 @@ class _Planner:
     def article(self, article: Article) -> Planned:
         slug = article.slug
         related = self.graph.related_articles[slug]
-        return self.page(paths.article(slug), "article.html", (slug, *related), lambda: self.article_context(article))
+        context = lambda: self.article_context(self.by_slug[slug])  # noqa: E731  # the article as it is now
+        return self.page(paths.article(slug), "article.html", (slug, *related), context)
 
     def article_context(self, article: Article) -> Context:
         slug = article.slug
@@ -225,7 +241,8 @@ class _Planner:
 
         def context(chunk: list[str], pagination: Pagination) -> Context:
             first = pagination.page == 1
-            base = self.entity_base(entity, notes if first else (), len(slugs))
+            notes = self.graph.entity_notes.get(entity.id, ()) if first else ()  # as they are now
+            base = self.entity_base(entity, notes, len(slugs))
             base["notes"] = self.entity_notes(entity) if first else ""
             items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
             return {**base, "items": items, "pagination": pagination}
