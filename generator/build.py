@@ -397,18 +397,6 @@ def site_language(language: str, theme: Theme, site_yml: Path, diagnostics: Diag
     return load_language(language, folders, diagnostics, site_yml)
 
 
-def plan_site(
-    site: Site,
-    rendered: Mapping[str, RenderedArticle],
-    graph: Graph,
-    urls: Urls,
-    ui: Language,
-    bodies: Mapping[str, str],
-) -> list[Planned]:
-    """Every page of the site, and the files of data beside them."""
-    return plan_data(site, rendered, urls, planner(site, rendered, graph, urls, ui, bodies).pages())
-
-
 def planner(
     site: Site,
     rendered: Mapping[str, RenderedArticle],
@@ -417,6 +405,7 @@ def planner(
     ui: Language,
     bodies: Mapping[str, str],
 ) -> Planner:
+    """The pages of the site (plan_data adds the files of data beside them)."""
     return Planner(site, rendered, graph, entity_notes(site), urls, ui, bodies)
 
 
@@ -585,9 +574,11 @@ def _rendered(
     """Chunks rendered here until there are enough to be worth workers, then in workers while
     the rest of the plan is gathered."""
     waiting: list[list[tuple[str, bytes | None]]] = []
+    todo = 0
     for chunk in chunks:
         waiting.append(chunk)
-        if jobs > 1 and sum(data is not UNCHANGED for c in waiting for _, data in c) >= PAGES_FOR_WORKERS:
+        todo += sum(data is not UNCHANGED for _, data in chunk)
+        if jobs > 1 and todo >= PAGES_FOR_WORKERS:
             yield from parallel.stream(pages, itertools.chain(waiting, chunks), jobs)
             return
     yield from map(pages, waiting)
@@ -635,7 +626,7 @@ def render_articles(
     todo = [
         (a, site.article_entities[a.slug], keys[a.slug] if keys else "") for a in site.articles if a.slug not in known
     ]
-    bodies = RenderBodies(Lexicon.of(site), ui, store)
+    bodies = RenderBodies(lexicon_of(site), ui, store)
     fresh = dict(zip((a.slug for a, _, _ in todo), map_in_chunks(bodies, todo, jobs, progress), strict=True))
     rendered = {article.slug: known.get(article.slug) or fresh[article.slug] for article in site.articles}
     for article in site.articles:
@@ -675,10 +666,10 @@ def all_names(site: Site) -> tuple[str, ...]:
 
 def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> Linker:
     """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names."""
-    return _lexicon_of(site).linker(site.article_entities.get(slug, ()) if slug else (), matcher)
+    return lexicon_of(site).linker(site.article_entities.get(slug, ()) if slug else (), matcher)
 
 
-def _lexicon_of(site: Site) -> Lexicon:
+def lexicon_of(site: Site) -> Lexicon:
     """One lexicon per site: made from 20,000 entities, it is worth keeping."""
     if _lexicons.get(id(site.entities), (None,))[0] is not site.entities:
         _lexicons.clear()

@@ -12,7 +12,8 @@ from generator.build import (
     check_inputs,
     files_to_copy,
     linker_for,
-    plan_site,
+    plan_data,
+    planner,
     render_articles,
     site_language,
 )
@@ -102,7 +103,10 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
     rendered = render_articles(site, ui, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
-        plan = plan_site(site, rendered, build_graph(site, rendered), Urls(site.config.base_url), ui, {})
+        urls = Urls(site.config.base_url)
+        plan = plan_data(
+            site, rendered, urls, planner(site, rendered, build_graph(site, rendered), urls, ui, {}).pages()
+        )
         check_collisions(plan, files_to_copy(site, theme, {}), diagnostics)
     review(site, rendered, diagnostics, complete=not diagnostics.errors)
     return site

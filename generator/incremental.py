@@ -26,6 +26,7 @@ from generator.build import (
     Progress,
     article_key,
     build_in_memory,
+    lexicon_of,
     linker_for,
     placement,
     plan_data,
@@ -40,7 +41,6 @@ from generator.markdown import render_article
 from generator.model import Article, FileRecord, Planned, RenderedArticle
 from generator.pages import showing
 from generator.project import find_theme
-from generator.render import Lexicon
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
@@ -55,7 +55,6 @@ class Workspace:
         self.built: Built | None = None
         self.pending: set[str] | None = None  # changed since the last good build; None: unknown
         self.settled = False  # see settle()
-        self._matcher: tuple[object, object] | None = None  # (the entities it is for, matcher)
 
     def rebuild(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> BuildResult:
         """Bring the site up to date; `changed`: the files the watcher saw change, if known.
@@ -168,9 +167,7 @@ class Workspace:
 
     def _matcher_for(self, built: Built) -> object:
         """The name matcher of the site's entities, made once per full build."""
-        if self._matcher is None or self._matcher[0] is not built.site.entities:
-            self._matcher = (built.site.entities, Lexicon.of(built.site).matcher)
-        return self._matcher[1]
+        return lexicon_of(built.site).matcher
 
 
 class Edit(NamedTuple):

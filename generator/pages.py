@@ -91,20 +91,6 @@ class Pagination:
     pages: tuple[tuple[int, str], ...]
 
 
-def plan_pages(
-    site: Site,
-    rendered: Mapping[str, RenderedArticle],
-    graph: Graph,
-    entity_notes: Callable[[Entity], str],
-    urls: Urls,
-    ui: Language,
-    bodies: Mapping[str, str],
-) -> list[Planned]:
-    """Every page of the site, in a fixed order. `rendered` holds what lists show of each
-    article (its HTML is in the body store, under `bodies[slug]`)."""
-    return Planner(site, rendered, graph, entity_notes, urls, ui, bodies).pages()
-
-
 def showing(plan: Iterable[Planned], slugs: set[str]) -> list[Planned]:
     """The pages of `plan` that show any of these articles: all that an edit which only rewords
     them can change (it keeps every list, count and index as it was)."""
