@@ -37,7 +37,7 @@ from generator.graph import build_graph
 from generator.i18n import Language, load_language
 from generator.load import load_content
 from generator.markdown import Linker, render_notes
-from generator.model import Article, Content, Entity, Graph, Planned, RenderedArticle, Site
+from generator.model import Article, Content, Entity, FileRecord, Graph, Planned, RenderedArticle, Site
 from generator.pages import Planner, plain_files, showing
 from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
@@ -293,7 +293,9 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     known = state.rendered if state else {}
     cached = {slug: body for slug, (key, body) in known.items() if body_keys.get(slug) == key and store.has(key)}
     progress_of_render = lambda done, total: report("render", done, total)  # noqa: E731
-    rendered = render_articles(site, ui, diagnostics, options.jobs, progress_of_render, cached, body_keys, store)
+    rendered = render_articles(
+        site, content.files, ui, diagnostics, options.jobs, progress_of_render, cached, body_keys, store
+    )
     urls = Urls(site.config.base_url)
     graph = build_graph(site, rendered)
     pages_planner = planner(site, rendered, graph, urls, ui, body_keys)
@@ -612,6 +614,7 @@ def lexicon(site: Site) -> tuple[object, ...]:
 
 def render_articles(
     site: Site,
+    files: Mapping[str, FileRecord],
     ui: Language,
     diagnostics: Diagnostics,
     jobs: int = 1,
@@ -620,14 +623,17 @@ def render_articles(
     keys: Mapping[str, str] | None = None,
     store: BodyStore | None = None,
 ) -> dict[str, RenderedArticle]:
-    """What lists show of every article's body; the HTML goes to `store` under `keys[slug]`.
-    Those in `cached` are taken from there."""
+    """What lists show of every article's body (read from its file, which must still be as
+    `files` has it); the HTML goes to `store` under `keys[slug]`. Those in `cached` are taken
+    from there."""
     known = cached or {}
     todo = [
-        (a, site.article_entities[a.slug], keys[a.slug] if keys else "") for a in site.articles if a.slug not in known
+        (a, site.article_entities[a.slug], keys[a.slug] if keys else "", files[str(a.path)].digest)
+        for a in site.articles
+        if a.slug not in known
     ]
     bodies = RenderBodies(lexicon_of(site), ui, store)
-    fresh = dict(zip((a.slug for a, _, _ in todo), map_in_chunks(bodies, todo, jobs, progress), strict=True))
+    fresh = dict(zip((a.slug for a, *_ in todo), map_in_chunks(bodies, todo, jobs, progress), strict=True))
     rendered = {article.slug: known.get(article.slug) or fresh[article.slug] for article in site.articles}
     for article in site.articles:
         for annotation, problem in rendered[article.slug].problems:

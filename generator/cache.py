@@ -113,7 +113,9 @@ def _write(path: Path, value: object) -> None:
         with temp.open("wb") as file:
             file.write(bytes(SIGNATURE_SIZE))
             signed = _Signed(file, key)
-            pickle.dump(value, signed, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler = pickle.Pickler(signed, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True  # no memo of each of the millions of objects written: the state is acyclic
+            pickler.dump(value)
             file.seek(0)
             file.write(signed.hash.digest())
         os.replace(temp, path)

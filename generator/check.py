@@ -3,6 +3,7 @@ what would break the published site; nothing is written."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,9 @@ from generator.build import (
 from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
 from generator.graph import build_graph
-from generator.load import load_content
+from generator.load import article_body, load_content
 from generator.markdown import name_matcher, unlinked_names
-from generator.model import RenderedArticle, Site
+from generator.model import FileRecord, RenderedArticle, Site
 from generator.parallel import default_jobs
 from generator.project import find_theme
 from generator.resolve import resolve
@@ -101,24 +102,30 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     loaded = load_content(content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(loaded, diagnostics)
     ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
-    rendered = render_articles(site, ui, diagnostics, options.jobs)
+    rendered = render_articles(site, loaded.files, ui, diagnostics, options.jobs)
     if site.static_files:  # only they can take a generated file's place
         urls = Urls(site.config.base_url)
         plan = plan_data(
             site, rendered, urls, planner(site, rendered, build_graph(site, rendered), urls, ui, {}).pages()
         )
         check_collisions(plan, files_to_copy(site, theme, {}), diagnostics)
-    review(site, rendered, diagnostics, complete=not diagnostics.errors)
+    review(site, loaded.files, rendered, diagnostics, complete=not diagnostics.errors)
     return site
 
 
-def review(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics, complete: bool = True) -> None:
+def review(
+    site: Site,
+    files: Mapping[str, FileRecord],
+    rendered: dict[str, RenderedArticle],
+    diagnostics: Diagnostics,
+    complete: bool = True,
+) -> None:
     """What a build accepts but an editor should look at. Unless the content is `complete`
     (no errors), an article that failed to load may be what mentions an entity."""
     if complete:
         _entities_no_article_mentions(site, diagnostics)
     _articles_without_entities(site, diagnostics)
-    _names_left_unlinked(site, rendered, diagnostics)
+    _names_left_unlinked(site, files, rendered, diagnostics)
 
 
 def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
@@ -144,7 +151,9 @@ def _articles_without_entities(site: Site, diagnostics: Diagnostics) -> None:
             )
 
 
-def _names_left_unlinked(site: Site, rendered: dict[str, RenderedArticle], diagnostics: Diagnostics) -> None:
+def _names_left_unlinked(
+    site: Site, files: Mapping[str, FileRecord], rendered: dict[str, RenderedArticle], diagnostics: Diagnostics
+) -> None:
     """A known proper name in an article's text whose entity the article neither annotates
     (in 'entities', 'about', an annotation or as [[...]]) nor links by autolink."""
     names = {name: site.lookup[name_key(name)] for name in all_names(site) if _is_proper_name(name)}
@@ -153,7 +162,10 @@ def _names_left_unlinked(site: Site, rendered: dict[str, RenderedArticle], diagn
     matcher = name_matcher(tuple(sorted(names)))
     for article in site.articles:
         known = {*site.article_entities.get(article.slug, ()), *(m.entity for m in rendered[article.slug].mentions)}
-        for line, name in unlinked_names(article.body, linker_for(site, article.slug), names, matcher):
+        body = article_body(article, files[str(article.path)].digest)
+        if body is None:
+            continue  # rendering it has said so
+        for line, name in unlinked_names(body, linker_for(site, article.slug), names, matcher):
             entity = site.entities[names[name]]
             if entity.id not in known:
                 known.add(entity.id)  # once per article

@@ -61,6 +61,19 @@ class Document:
     )  # list key -> each mapping item's key lines
 
 
+def document_text(data: bytes) -> str:
+    """A file's text as every stage reads it: UTF-8 with '\\n' line ends (or UnicodeDecodeError)."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def body_of(data: bytes, body_line: int) -> str:
+    """The body of a document whose body starts at file line `body_line`, as split_document
+    gave it, without parsing the front matter again."""
+    text = without_controls(document_text(data))  # a BOM is on line 1: never in the body
+    parts = text.split("\n", body_line - 1)
+    return parts[-1] if len(parts) == body_line else ""
+
+
 def split_document(text: str) -> Document:
     """Parse `---`-delimited YAML front matter at the top of `text`; raise FrontMatterError."""
     if text.startswith("\ufeff"):

@@ -35,6 +35,7 @@ from generator.build import (
 from generator.cache import cache_dir, save_state
 from generator.errors import Diagnostics
 from generator.files import signatures_of
+from generator.frontmatter import body_of
 from generator.graph import with_edited_article
 from generator.load import load_article
 from generator.markdown import render_article
@@ -156,7 +157,7 @@ class Workspace:
         if known != (site.article_entities[article.slug], site.article_about[article.slug]):
             return None
         linker = linker_for(site, article.slug, self._matcher_for(built))
-        body = render_article(article.body, linker, article.annotations, built.ui, article.lang)
+        body = render_article(body_of(data, article.body_line), linker, article.annotations, built.ui, article.lang)
         old_notes = len(built.rendered[article.slug].notes)
         if body.problems or body.errors or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles

@@ -15,7 +15,16 @@ from generator import parallel
 from generator.config import load_config
 from generator.errors import Diagnostics
 from generator.files import is_ignored, link_problem
-from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, split_document
+from generator.frontmatter import (
+    Document,
+    Fields,
+    FrontMatterError,
+    body_of,
+    clean_text,
+    clean_values,
+    document_text,
+    split_document,
+)
 from generator.markdown import references
 from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
 from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify, windows_reserved
@@ -120,6 +129,20 @@ class LoadFiles:
         return records
 
 
+def article_body(article: Article, file_digest: str) -> str | None:
+    """An article's Markdown, read again from its file where it is rendered: the load stage
+    keeps only the front matter, so that no process holds the text of the whole archive.
+    None if the file is no longer the one that was loaded (`file_digest`)."""
+    try:
+        data = article.path.read_bytes()
+    except OSError:
+        return None
+    return body_of(data, article.body_line) if digest(data) == file_digest else None
+
+
+CHANGED_WHILE_BUILDING = "the file changed while the site was being built: build again"
+
+
 def markdown_files(folder: Path, unreadable: list[OSError] | None = None) -> list[Path]:
     """The .md files under `folder`, skipping hidden files and editors' backups (and folders
     whose name starts with '.' or '_')."""
@@ -133,7 +156,7 @@ def markdown_files(folder: Path, unreadable: list[OSError] | None = None) -> lis
 
 def read_document(path: Path, data: bytes, diagnostics: Diagnostics) -> Document | None:
     try:
-        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        text = document_text(data)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         diagnostics.error(path, line, "the file is not UTF-8 text: save it with UTF-8 encoding")
@@ -186,7 +209,6 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         date=_date(doc.data.get("date"), fields.line("date"), error, required=True) or dt.date.min,
         lang=_language(fields, site_language, error),
         slug_line=fields.line("slug"),
-        body=doc.body,
         body_line=doc.body_line,
         summary=fields.text("summary") or None,
         source=_source(doc.data.get("source"), fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),

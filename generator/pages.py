@@ -206,7 +206,7 @@ class Planner:
     def shown_article(self, article: Article) -> Article:
         """The article as templates get it: its front matter (the body is `body`, rendered)."""
         if article.slug not in self.shown:
-            self.shown[article.slug] = replace(article, body="", body_refs=())
+            self.shown[article.slug] = replace(article, body_refs=())
         return self.shown[article.slug]
 
     def entities_index(self) -> Planned:

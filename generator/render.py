@@ -25,6 +25,7 @@ from generator import urls as paths
 from generator.errors import Diagnostic
 from generator.export import as_json
 from generator.i18n import Language
+from generator.load import CHANGED_WHILE_BUILDING, article_body
 from generator.markdown import Linker, name_matcher, render_article
 from generator.model import Article, Body, PageSpec, RenderedArticle, Site, SiteConfig
 from generator.project import Theme
@@ -126,12 +127,16 @@ class RenderBodies:
     ui: Language
     store: BodyStore | None  # None: nothing is kept (rassegna check)
 
-    def __call__(self, work: Sequence[tuple[Article, tuple[str, ...], str]]) -> list[RenderedArticle]:
-        """`work`: (article, the entities it names, its key)."""
+    def __call__(self, work: Sequence[tuple[Article, tuple[str, ...], str, str]]) -> list[RenderedArticle]:
+        """`work`: (article, the entities it names, its key, the digest of its file)."""
         results = []
-        for article, entity_ids, key in work:
+        for article, entity_ids, key, file_digest in work:
+            text = article_body(article, file_digest)
+            if text is None:
+                results.append(RenderedArticle("", (), "", errors=((0, CHANGED_WHILE_BUILDING),)))
+                continue
             linker = self.lexicon.linker(entity_ids, self.lexicon.matcher)
-            body = render_article(article.body, linker, article.annotations, self.ui, article.lang)
+            body = render_article(text, linker, article.annotations, self.ui, article.lang)
             if self.store is not None:
                 self.store.put(key, body.html)
             results.append(replace(body, html=""))

@@ -694,3 +694,29 @@ def test_bad_base_url_option_is_a_usage_error(make_project: MakeProject, tmp_pat
         "https://user.github.io/archive/, or a path such as /archive/",
         status=2,
     )
+
+
+def test_an_article_edited_during_the_build_stops_it_with_its_line(
+    make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bodies are read again from their files where they are rendered: a file saved between
+    the two reads must not give a page made of two versions."""
+    from generator import build as build_module
+    from generator.errors import ContentError
+    from tests.conftest import build_project
+
+    content = write_project(make_project, {"articles/good.md": GOOD, "entities/acme.md": ACME})
+    resolve = build_module.resolve
+
+    def resolve_then_edit(*args: object) -> object:
+        site = resolve(*args)  # type: ignore[arg-type]
+        (content / "articles" / "good.md").write_text(GOOD.replace("A good", "An edited"), encoding="utf-8")
+        return site
+
+    monkeypatch.setattr(build_module, "resolve", resolve_then_edit)
+    with pytest.raises(ContentError) as failed:
+        build_project(content)
+    assert [str(d) for d in failed.value.diagnostics] == [
+        f"{content / 'articles' / 'good.md'}:5: error: the file changed while the site was being built: build again"
+    ]
+    assert not (tmp_path / "site").exists()

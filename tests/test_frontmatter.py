@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from generator.frontmatter import FrontMatterError, split_document
+from generator.frontmatter import FrontMatterError, body_of, document_text, split_document
+from generator.text import without_controls
 
 
 def test_keys_and_list_items_carry_their_file_lines() -> None:
@@ -48,3 +51,19 @@ def test_unsafe_tags_are_refused() -> None:
     with pytest.raises(FrontMatterError) as caught:
         split_document("---\ntitle: !!python/object/apply:os.system ['true']\n---\n")
     assert caught.value.line == 2
+
+
+@given(
+    st.lists(st.sampled_from(["title: T", "---", "...", "", "text", "\ufeff", "a\x0cb", "é", " ", "\r"]), max_size=8),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from(["", "\ufeff"]),
+)
+def test_a_body_read_again_is_the_body_split_from_the_document(lines: list[str], end: str, bom: str) -> None:
+    """The render stage reads a body again from its file (body_of), with no YAML: it must be the
+    very text the load stage split off."""
+    data = (bom + end.join(["---", *lines])).encode()
+    try:
+        doc = split_document(without_controls(document_text(data)))
+    except FrontMatterError:
+        return
+    assert body_of(data, doc.body_line) == doc.body
