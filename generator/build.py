@@ -56,6 +56,7 @@ from generator.write import (
     remove_site,
     site_files,
     site_signatures,
+    written_signatures,
 )
 
 
@@ -112,16 +113,19 @@ class Previous:
     current: bool = False  # the output directory is the site the manifest describes
 
     @functools.cached_property
-    def present(self) -> dict[str, Signature]:
-        """Every file of the output directory now."""
-        return site_files(self.out)
+    def present(self) -> set[str]:
+        """Every file of the output directory now: those written, unless one was added or
+        removed by hand (its folder changed), or the site is not the one the manifest
+        describes; then the site is walked."""
+        if self.current and not any(path.endswith("/") for path in self.damaged):
+            return {path for path in self.written if not path.endswith("/")}
+        return set(site_files(self.out))
 
     @functools.cached_property
     def damaged(self) -> set[str]:
-        """Files of the site that are gone or were changed since the last build wrote them."""
-        written = self.manifest.outputs if self.manifest is not None else {}
-        now = self.present
-        return {path for path, signature in written.items() if now.get(path) != signature}
+        """Files and folders of the site that are gone or changed since the last build wrote them."""
+        now = site_signatures(self.out, self.written)
+        return {path for path, signature in self.written.items() if now.get(path) != signature}
 
     @property
     def written(self) -> dict[str, Signature]:
@@ -130,7 +134,7 @@ class Previous:
     @property
     def intact(self) -> bool:
         """The site is as the last build left it: no file changed, gone, or dropped in by hand."""
-        return self.current and not self.damaged and set(self.present) <= set(self.written)
+        return self.current and not self.damaged
 
     @property
     def unchanged(self) -> bool:
@@ -329,9 +333,9 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         changed=tuple(sorted({*written.staged, *stale})),
     )
     if touched is None or options.atomic:  # after the commit: the unchanged files are new links
-        signatures = site_signatures(options.out, outputs)
+        signatures = written_signatures(options.out, outputs)
     else:
-        signatures = previous.written | site_signatures(options.out, written.staged)
+        signatures = previous.written | written_signatures(options.out, written.staged)
     manifest = Manifest(
         previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), signatures
     )

@@ -45,7 +45,7 @@ from generator.project import find_theme
 from generator.resolve import resolve_known
 from generator.text import digest
 from generator.urls import Urls
-from generator.write import SiteWriter, read_stamp, site_signatures
+from generator.write import SiteWriter, read_stamp, written_signatures
 
 
 class Workspace:
@@ -121,7 +121,7 @@ class Workspace:
         manifest = replace(
             state.manifest,
             stamp=stamp,  # started_ns kept: it makes more files racy, never fewer
-            outputs=state.manifest.outputs | site_signatures(self.options.out, written.staged),
+            outputs=state.manifest.outputs | written_signatures(self.options.out, written.staged),
         )
         result = replace(
             built.result,

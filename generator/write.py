@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import errno
 import os
+import posixpath
 import shutil
 import sys
 import threading
@@ -112,8 +113,29 @@ def site_files(out: Path) -> dict[str, Signature]:
 
 
 def site_signatures(out: Path, paths: Iterable[str]) -> dict[str, Signature]:
-    """The signatures of files of the site, as site_files gives them."""
+    """The signatures of files of the site, as site_files gives them (a folder's too)."""
     return {path: _without_ctime(signature) for path, signature in signatures_of(out, paths).items()}
+
+
+def written_signatures(out: Path, paths: Iterable[str]) -> dict[str, Signature]:
+    """The signatures of files of the site and of every folder they are in, as `folder/` (the
+    site's own as `./`): a file added or removed by hand changes its folder's, so that a
+    rebuild sees it without walking the site."""
+    paths = list(paths)
+    return site_signatures(out, [*paths, *folders_of(paths)])
+
+
+def folders_of(paths: Iterable[str]) -> set[str]:
+    folders = {SITE_FOLDER}
+    for path in paths:
+        parent = posixpath.dirname(path)
+        while parent and f"{parent}/" not in folders:
+            folders.add(f"{parent}/")
+            parent = posixpath.dirname(parent)
+    return folders
+
+
+SITE_FOLDER = "./"
 
 
 def _without_ctime(signature: Signature) -> Signature:

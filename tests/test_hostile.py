@@ -416,6 +416,27 @@ def test_a_file_dropped_into_the_site_is_removed_by_a_no_change_build(
     assert site_tree(tmp_path / "site") == before
 
 
+@pytest.mark.parametrize(
+    "damage",
+    ["articles/good/extra.html", "articles/new/deep/x.html", "-articles/good/index.html", "-tags/index.html"],
+)
+def test_a_change_by_hand_deep_in_the_site_is_undone_by_a_no_change_build(
+    make_project: MakeProject, tmp_path: Path, damage: str
+) -> None:
+    """A rebuild finds such changes from the folders' signatures, without walking the site."""
+    content = make_project({"articles/good.md": ARTICLE})
+    build_project(content)
+    before = site_tree(tmp_path / "site")
+    target = tmp_path / "site" / damage.removeprefix("-")
+    if damage.startswith("-"):
+        target.unlink()
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("not ours\n")
+    build_project(content)
+    assert site_tree(tmp_path / "site") == before
+
+
 def test_an_edit_with_its_mtime_put_back_is_rebuilt(make_project: MakeProject, tmp_path: Path) -> None:
     content = make_project({"articles/good.md": ARTICLE})
     article = content / "articles/good.md"
