@@ -52,6 +52,7 @@ from generator.write import (
     check_output_dir,
     exclusive,
     finish_removals,
+    is_folder,
     read_stamp,
     remove_site,
     site_files,
@@ -117,8 +118,8 @@ class Previous:
         """Every file of the output directory now: those written, unless one was added or
         removed by hand (its folder changed), or the site is not the one the manifest
         describes; then the site is walked."""
-        if self.current and not any(path.endswith("/") for path in self.damaged):
-            return {path for path in self.written if not path.endswith("/")}
+        if self.current and not any(is_folder(path) for path in self.damaged):
+            return {path for path in self.written if not is_folder(path)}
         return set(site_files(self.out))
 
     @functools.cached_property

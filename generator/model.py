@@ -220,8 +220,8 @@ class PageSpec(Compact):
 
 @dataclass(frozen=True, slots=True)
 class Body(Compact):
-    """An article's rendered HTML, named by the key it is stored under (see bodies.py): pages
-    declare it by key, and the worker that renders them reads it."""
+    """An article's rendered HTML, named by the key it is stored under (render.BodyStore):
+    pages declare it by key, and the worker that renders them reads it."""
 
     key: str
 

@@ -125,6 +125,11 @@ def written_signatures(out: Path, paths: Iterable[str]) -> dict[str, Signature]:
     return site_signatures(out, [*paths, *folders_of(paths)])
 
 
+def is_folder(path: str) -> bool:
+    """Whether a key of written_signatures names a folder."""
+    return path.endswith("/")
+
+
 def folders_of(paths: Iterable[str]) -> set[str]:
     folders = {SITE_FOLDER}
     for path in paths:
