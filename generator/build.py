@@ -43,6 +43,8 @@ from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
 from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
 from generator.resolve import resolve
+from generator.search import FOLDER as SEARCH_FOLDER
+from generator.search import INSTALL_HINT, SearchError, find_pagefind, index_site
 from generator.templates import check_templates
 from generator.text import digest, fingerprint
 from generator.urls import Urls
@@ -169,6 +171,7 @@ class Built:
     plan: list[Planned]  # the pages (without the files of data), valid after `planner.reword`
     theme: Theme
     ui: Language
+    search_behind: bool = False  # pages changed since the search index was made (see index_later)
 
 
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -225,14 +228,16 @@ def system_problem(exc: OSError, out: Path) -> Diagnostic:
 
 def build_in_memory(options: BuildOptions, last: Built | None = None, progress: Progress | None = None) -> Built:
     """Like build(), from the last build kept in memory (or the cache, the first time), and
-    without saving the cache: what the watch server runs when an edit needs more than a page."""
+    without saving the cache: what the watch server runs when an edit needs more than a page.
+    The search index is left as it was (`search_behind` says if it is): the server makes it
+    again when the edits pause."""
     started = time.perf_counter()
     with _building(options) as theme:
         previous = remembered(options, theme, last)
         if last is not None and previous.unchanged:
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
-        built = _build(options, theme, previous, progress)
+        built = _build(options, theme, previous, progress, index_later=True)
         finish_removals()
         return built
 
@@ -267,7 +272,9 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Progress | None) -> Built:
+def _build(
+    options: BuildOptions, theme: Theme, previous: Previous, progress: Progress | None, index_later: bool = False
+) -> Built:
     report = progress or (lambda stage, done, total: None)
     started, started_ns = time.perf_counter(), time.time_ns()
     diagnostics = Diagnostics()
@@ -283,6 +290,7 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     reuse = {path: record for path, record in state.files.items() if path not in previous.changed} if state else {}
     content = load_content(options.content, diagnostics, options.base_url, options.drafts, options.jobs, reuse)
     site = resolve(content, diagnostics)
+    site, pagefind = with_search(site, options.content / "site.yml", diagnostics)
     ui = site_language(site.config.language, theme, options.content / "site.yml", diagnostics)
     if options.strict:
         diagnostics.apply_strict()
@@ -313,7 +321,8 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
 
     # render and write the pages whose inputs changed: after edits that only reworded articles,
     # only those that show them can have
-    outputs = [Urls.file_for(page.path) for page in plan] + [copy.path for copy in copies]
+    index = [path for path in previous.present if path.startswith(f"{SEARCH_FOLDER}/")] if pagefind else []
+    outputs = [Urls.file_for(page.path) for page in plan] + [copy.path for copy in copies] + index
     touched = reworded(previous, content, rendered)
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
@@ -321,6 +330,15 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
     pages = RenderPages(theme, site.config, ui, compiled, store, SiteWriter(options.out, urls.base_url, options.atomic))
     todo = plan if touched is None else showing(plan, touched)
     written = write_site(pages, todo, copies, stale, stamp, previous.pages, site_key, options.jobs, report)
+    search_behind = pagefind is not None and needs_index(written, stale, index, previous)
+    if pagefind is not None and search_behind and not index_later:
+        search_behind = False
+        report("search", 0, 1)
+        fresh = write_index(pagefind, options, urls.base_url, stamp, index)
+        outputs = [path for path in outputs if not path.startswith(f"{SEARCH_FOLDER}/")] + fresh.files
+        written.staged.extend(fresh.staged)
+        stale |= fresh.removed
+        report("search", 1, 1)
     result = BuildResult(
         pages=sum(1 for page in plan if page.path.endswith("/")),
         articles=len(site.articles),
@@ -337,6 +355,7 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         signatures = written_signatures(options.out, outputs)
     else:
         signatures = previous.written | written_signatures(options.out, written.staged)
+        signatures = {path: signature for path, signature in signatures.items() if path not in stale}
     manifest = Manifest(
         previous.settings, stamp, started_ns, inputs, result_summary(result), tuple(result.diagnostics), signatures
     )
@@ -359,7 +378,61 @@ def _build(options: BuildOptions, theme: Theme, previous: Previous, progress: Pr
         page_plan,
         theme,
         ui,
+        search_behind,
     )
+
+
+def with_search(site: Site, site_yml: Path, diagnostics: Diagnostics) -> tuple[Site, Path | None]:
+    """The site, with search on only if Pagefind is there to make its index: never a search box
+    that cannot search. The Pagefind program, when it is on."""
+    if not site.config.search:
+        return site, None
+    pagefind = find_pagefind()
+    if pagefind is None:
+        diagnostics.warning(site_yml, 0, f"the site has no search: the Pagefind program is not installed "
+                            f"({INSTALL_HINT}); set 'search: false' in site.yml to build without it quietly")  # fmt: skip
+        return replace(site, config=replace(site.config, search=False)), None
+    return site, pagefind
+
+
+@dataclass
+class Index:
+    files: list[str]  # the search index, by path in the site
+    staged: list[str]  # those whose bytes changed
+    removed: set[str]  # the files of the last index that this one no longer has
+
+
+def needs_index(written: Written, stale: set[str], index: list[str], previous: Previous) -> bool:
+    """The pages changed, or the index the site has is not the one the last build made."""
+    pages_changed = any(path.endswith(".html") for path in [*written.staged, *stale])
+    return pages_changed or not index or any(path.startswith(f"{SEARCH_FOLDER}/") for path in previous.damaged)
+
+
+def write_index(
+    pagefind: Path,
+    options: BuildOptions,
+    base_url: str,
+    stamp: str,
+    index: list[str],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Index:
+    """Index the site as it now is, and put the index in it as a second step: until then the
+    site keeps the index it had. Raises search.Cancelled if `cancelled()` while Pagefind runs."""
+    made: Index = Index([], [], set())
+    try:
+        files = index_site(pagefind, options.out, cancelled)
+        with SiteWriter(options.out, base_url, options.atomic) as writer:
+            for path, data in files:
+                made.files.append(path)
+                if writer.write(path, data):
+                    made.staged.append(path)
+            made.removed = set(index) - set(made.files)
+            writer.commit(made.staged, made.removed, stamp)
+    except SearchError as exc:
+        where = options.out / SEARCH_FOLDER
+        problem = f"cannot make the search index: {exc}; build again, or set 'search: false' in site.yml"
+        raise ContentError([Diagnostic(str(where), 0, "error", problem)]) from None
+    return made
 
 
 def reworded(previous: Previous, content: Content, rendered: Mapping[str, RenderedArticle]) -> set[str] | None:
@@ -388,8 +461,10 @@ def reworded(previous: Previous, content: Content, rendered: Mapping[str, Render
 
 def placement(article: Article) -> tuple[object, ...]:
     """What places an article in the site's lists and indexes; the date as written, not only
-    the instant, since pages show the day it names."""
-    return article.slug, article.date.isoformat(), article.tags, article.draft
+    the instant, since pages show the day it names; when it was updated, which the sitemap
+    gives for every list it is on."""
+    updated = article.updated.isoformat() if article.updated else None
+    return article.slug, article.date.isoformat(), updated, article.tags, article.draft
 
 
 def references(article: Article) -> tuple[object, ...]:

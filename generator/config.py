@@ -54,6 +54,7 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         autolink=reader.text("autolink", default=DEFAULTS.autolink),
         per_page=_per_page(data.get("per_page", DEFAULTS.per_page), reader, diagnostics, path),
         cname=reader.text("cname", default=DEFAULTS.cname).strip().lower(),
+        search=reader.boolean("search") if "search" in data else DEFAULTS.search,
     )
     _check(config, reader, diagnostics, path)
     if base_url is not None:

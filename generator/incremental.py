@@ -14,7 +14,7 @@ import gc
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -30,6 +30,7 @@ from generator.build import (
     linker_for,
     placement,
     plan_data,
+    write_index,
     write_site,
 )
 from generator.cache import cache_dir, save_state
@@ -43,9 +44,11 @@ from generator.model import Article, FileRecord, Planned, RenderedArticle
 from generator.pages import showing
 from generator.project import find_theme
 from generator.resolve import resolve_known
+from generator.search import ENTRY, find_pagefind
+from generator.search import FOLDER as SEARCH_FOLDER
 from generator.text import digest
 from generator.urls import Urls
-from generator.write import SiteWriter, read_stamp, written_signatures
+from generator.write import SiteWriter, is_folder, read_stamp, written_signatures
 
 
 class Workspace:
@@ -56,6 +59,7 @@ class Workspace:
         self.built: Built | None = None
         self.pending: set[str] | None = None  # changed since the last good build; None: unknown
         self.settled = False  # see settle()
+        self.index_behind = False  # quick rebuilds changed pages since the search index was made
 
     def rebuild(self, changed: Iterable[str] | None = None, progress: Progress | None = None) -> BuildResult:
         """Bring the site up to date; `changed`: the files the watcher saw change, if known.
@@ -71,7 +75,30 @@ class Workspace:
             self.built = None  # the output or the cache changed under us: start afresh next time
             raise
         self.pending = set()
+        quick_changed = quick is not None and bool(quick.result.changed)
+        self.index_behind = self.built.search_behind or (self.index_behind and quick is not None) or quick_changed
         return self.built.result
+
+    def index_again(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Work for the quiet time after rebuilds, which leave the search index as it was: index
+        the site again. Raises search.Cancelled (and the index stays behind) if `cancelled()`
+        while Pagefind runs: the server asks it when an edit comes."""
+        built = self.built
+        pagefind = find_pagefind() if built is not None and built.site.config.search else None
+        if built is None or pagefind is None:
+            self.index_behind = False
+            return
+        manifest = built.state.manifest
+        if read_stamp(self.options.out) != manifest.stamp:
+            return  # someone else built into the output directory
+        index = [path for path in manifest.outputs if path.startswith(f"{SEARCH_FOLDER}/") and not is_folder(path)]
+        options = replace(self.options, atomic=False)
+        fresh = write_index(pagefind, options, built.site.config.base_url, manifest.stamp, index, cancelled)
+        outputs = {path: signature for path, signature in manifest.outputs.items() if path not in fresh.removed}
+        outputs |= written_signatures(self.options.out, fresh.files)
+        state = replace(built.state, manifest=replace(manifest, outputs=outputs))
+        self.built = replace(built, state=state, search_behind=False)
+        self.index_behind = False
 
     def settle(self) -> None:
         """Work for the quiet time after a full build, so that the next edit is quick: the
@@ -86,9 +113,14 @@ class Workspace:
         self.settled = True
 
     def save(self) -> None:
-        """Write the cache, so that the next `rassegna build` starts from this site."""
+        """Write the cache, so that the next `rassegna build` starts from this site (and, if
+        the search index is behind the pages, makes it again: its entry is recorded as damaged)."""
         if self.built is not None and self.options.cache:
-            save_state(cache_dir(self.options.out), self.built.state)
+            state = self.built.state
+            if self.index_behind and ENTRY in state.manifest.outputs:
+                outputs = state.manifest.outputs | {ENTRY: (0, 0, 0, 0)}
+                state = replace(state, manifest=replace(state.manifest, outputs=outputs))
+            save_state(cache_dir(self.options.out), state)
 
     def _quick(self, built: Built, changed: set[str]) -> Built | None:
         """The rebuild after edits that only reword articles; None when the edits do more."""

@@ -9,7 +9,12 @@ from types import TracebackType
 from typing import Any
 
 # The same words as the build's summary: "N articles", "N files rendered".
-LABELS = {"read": "reading articles", "render": "rendering articles", "write": "rendering files"}
+LABELS = {
+    "read": "reading articles",
+    "render": "rendering articles",
+    "write": "rendering files",
+    "search": "indexing for search",
+}
 DELAY = 2.0  # seconds: quick builds show no progress at all
 
 

@@ -34,8 +34,10 @@ from generator.errors import ContentError, Diagnostics, UsageError
 from generator.files import EDITOR_FILES
 from generator.i18n import ENGLISH_UI, Language
 from generator.incremental import Workspace, watched_path
+from generator.load import CHANGED_WHILE_BUILDING
 from generator.progress import ProgressReporter
 from generator.project import PACKAGED_THEME, find_theme
+from generator.search import Cancelled
 from generator.text import counted
 from generator.urls import Urls
 
@@ -347,6 +349,8 @@ class Preview:
     def __init__(self, options: BuildOptions, reloader: Reloader, out: TextIO) -> None:
         self.options, self.reloader, self.out = options, reloader, out
         self.workspace = Workspace(options)
+        self.indexing: threading.Thread | None = None  # making the search index again, after rebuilds
+        self.cancel = threading.Event()  # tells it to stop
         config = load_config(options.content / "site.yml", Diagnostics(), options.base_url)
         self.base_path = Urls(config.base_url).base_path  # until a build succeeds
         theme = find_theme(options.templates, options.content)
@@ -357,13 +361,14 @@ class Preview:
         try:
             with ProgressReporter(self.out) as progress:  # shown when a full build takes a while
                 result = self.workspace.rebuild(changed, progress)
-        except (ContentError, UsageError, OSError) as exc:  # OSError: say, the cache deleted meanwhile
-            messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
-            for message in messages:
-                print(message, file=self.out)
-            problems = counted(len(messages), "problem")
-            print(f"build failed: the last good site is still served ({problems})", file=self.out)
-            self.reloader.failed(messages)
+        except ContentError as exc:
+            if all(d.message == CHANGED_WHILE_BUILDING for d in exc.diagnostics):
+                print("a file changed while the site was being built: building again", file=self.out)
+                return  # the watcher has seen the change: its rebuild comes next
+            self.report_failure([str(d) for d in exc.diagnostics])
+            return
+        except (UsageError, OSError) as exc:  # OSError: say, the cache deleted meanwhile
+            self.report_failure([str(exc)])
             return
         assert self.workspace.built is not None
         self.base_path, self.language = result.base_path, self.workspace.built.ui
@@ -402,7 +407,43 @@ class Preview:
                     self.rebuild()
                     break
                 if changes:
+                    self.stop_indexing()
                     self.rebuild({watched_path(path, roots) for _, path in changes})
+                elif self.workspace.index_behind and (self.indexing is None or not self.indexing.is_alive()):
+                    self.indexing = threading.Thread(target=self.index_again, daemon=True)
+                    self.indexing.start()
+        self.stop_indexing()
+
+    def report_failure(self, messages: list[str]) -> None:
+        for message in messages:
+            print(message, file=self.out)
+        problems = counted(len(messages), "problem")
+        print(f"build failed: the last good site is still served ({problems})", file=self.out)
+        self.reloader.failed(messages)
+
+    def index_again(self) -> None:
+        """The search index, brought up to date in a quiet moment after rebuilds (in a thread of
+        its own; the next edit stops it, and it starts again after that edit's rebuild)."""
+        started = time.perf_counter()
+        try:
+            self.workspace.index_again(self.cancel.is_set)
+        except Cancelled:
+            return
+        except (ContentError, OSError) as exc:
+            messages = [str(d) for d in exc.diagnostics] if isinstance(exc, ContentError) else [str(exc)]
+            for message in messages:
+                print(message, file=self.out)
+            self.workspace.index_behind = False  # until the next rebuild: not again and again
+            return
+        print(f"search index updated in {time.perf_counter() - started:.1f} s", file=self.out)
+
+    def stop_indexing(self) -> None:
+        """Before a rebuild: the index being made is of pages about to change."""
+        if self.indexing is not None:
+            self.cancel.set()
+            self.indexing.join()
+            self.indexing = None
+            self.cancel.clear()
 
     def theme_folders(self) -> tuple[Path, ...]:
         try:

@@ -19,6 +19,7 @@ STAGES = {
     "write",
     "sitecheck",
     "export",
+    "search",
 }
 ORCHESTRATION = [
     "render",  # the render stage's work, in worker processes: markdown, templates, write
