@@ -80,14 +80,17 @@ def _entity_notes(
 
 
 def _co_mentions(site: Site) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Per entity, those found in the same articles: most shared articles first, then by name
+    (then id) among equals, as pages list them."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for ids in site.article_entities.values():
         for entity_id in ids:
             counts[entity_id].update(ids)  # itself included, and removed below: a loop in C
+    by_name = {e: (name_key(entity.name), e) for e, entity in site.entities.items() if e in counts}
     ranked = {}
     for entity_id, counter in counts.items():
         del counter[entity_id]
-        top = sorted(counter)  # by id among equals
+        top = sorted(counter, key=by_name.__getitem__)  # by name among equals
         top.sort(key=counter.__getitem__, reverse=True)
         ranked[entity_id] = tuple((other, counter[other]) for other in top[:CO_MENTIONED])
     return ranked

@@ -69,6 +69,15 @@ class Language:
         """Sent to worker processes as its catalogs' bytes (a compiled catalog holds a function)."""
         return _language, (self.tag, str(self.locale), self.catalogs, self.key)
 
+    @property
+    def og_locale(self) -> str:
+        """The language as OpenGraph names it, with its likely territory: it_IT, en_US."""
+        territory = self.locale.territory
+        if territory is None:
+            likely = babel.core.get_global("likely_subtags").get(self.locale.language, "")
+            territory = babel.Locale.parse(likely).territory if likely else None
+        return f"{self.locale.language}_{territory}" if territory else self.locale.language
+
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
 

@@ -26,11 +26,21 @@ from generator.frontmatter import (
     split_document,
 )
 from generator.markdown import references
-from generator.model import ENTITY_TYPES, Annotation, Article, Content, Entity, EntityRef, FileRecord, Source
+from generator.model import (
+    ENTITY_TYPES,
+    Annotation,
+    Article,
+    Content,
+    Entity,
+    EntityRef,
+    FileRecord,
+    Source,
+    moment_of,
+)
 from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify, windows_reserved
 
 ARTICLE_KEYS = (
-    "title", "date", "slug", "lang", "summary", "source", "authors", "tags",
+    "title", "date", "updated", "slug", "lang", "summary", "source", "authors", "tags",
     "about", "entities", "annotations", "draft",
 )  # fmt: skip
 ENTITY_KEYS = ("name", "type", "aliases", "description", "wikidata", "website", "parent", "related")
@@ -207,6 +217,7 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         slug=slug,
         title=fields.text("title", required=True),
         date=_date(doc.data.get("date"), fields.line("date"), error, required=True) or dt.date.min,
+        updated=_date(doc.data.get("updated"), fields.line("updated"), error, key="updated"),
         lang=_language(fields, site_language, error),
         slug_line=fields.line("slug"),
         body_line=doc.body_line,
@@ -221,6 +232,8 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         draft=fields.boolean("draft"),
         body_refs=body_mentions(doc.body, doc.body_line, error),
     )
+    if article.updated is not None and moment_of(article.updated) < article.moment:
+        error(fields.line("updated"), "'updated' is before 'date': an article is updated after it is published")
     return article if len(diagnostics.errors) == before else None
 
 
@@ -277,13 +290,14 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
     if website and not URL_RE.fullmatch(website):
         error(fields.line("website"), f"'website' must be an http(s) URL, not '{website}'")
     parent = _single_ref(fields, "parent", error)
-    aliases = fields.text_list("aliases")
+    aliases, alias_langs = _aliases(fields, error)
     entity = Entity(
         id=path.stem,
         name=fields.text("name", required=True),
         type=entity_type,
         path=path,
         aliases=aliases,
+        alias_langs=alias_langs if any(alias_langs) else (),
         description=fields.text("description"),
         wikidata=wikidata,
         website=website,
@@ -294,6 +308,32 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
         name_lines=(fields.line("name"), *(fields.line("aliases", index) for index in range(len(aliases)))),
     )
     return entity if len(diagnostics.errors) == before else None
+
+
+def _aliases(fields: Fields, error: Report) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """An entity's other names, each text or `{name: ..., lang: ...}` (a name in another
+    language: pages mark it with its `lang`); the names, and their languages ('' if not said)."""
+    value = fields.doc.data.get("aliases")
+    if not isinstance(value, list) or not any(isinstance(item, dict) for item in value):
+        return fields.text_list("aliases"), ()
+    names, langs = [], []
+    for index, item in enumerate(value):
+        line = fields.line("aliases", index)
+        if not isinstance(item, dict):
+            item = {"name": item}
+        name, lang = item.get("name"), item.get("lang", "")
+        if set(item) - {"name", "lang"} or isinstance(name, bool) or not isinstance(name, str | int | float):
+            error(line, "each item of 'aliases' must be a name, or a mapping such as {name: 字节跳动, lang: zh}")
+            continue
+        if not str(name).strip():
+            error(line, "each item of 'aliases' must be non-empty text")
+            continue
+        if lang and (not isinstance(lang, str) or not is_language_tag(lang)):
+            error(line, f"an alias's 'lang' must be a BCP 47 language code such as 'zh' or 'en-GB', not '{lang}'")
+            continue
+        names.append(str(name).strip())
+        langs.append(lang or "")
+    return tuple(names), tuple(langs)
 
 
 def _language(fields: Fields, default: str, error: Report) -> str:

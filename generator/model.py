@@ -44,6 +44,7 @@ class SiteConfig:
     autolink: str = "first"
     per_page: int = 50
     cname: str = ""  # a custom domain: written to the site's CNAME file
+    search: bool = True  # a Pagefind index and a search box (when the Pagefind binary is installed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class Article(Compact):
     slug_line: int = 1
     tags_line: int = 1
     body_refs: tuple[EntityRef, ...] = ()  # the body's [[...]] mentions, with their lines
+    updated: dt.date | dt.datetime | None = None  # when it was last changed, if it was
 
     @property
     def day(self) -> dt.date:
@@ -102,11 +104,20 @@ class Article(Compact):
     @property
     def moment(self) -> dt.datetime:
         """The date as a naive UTC date-time, so that dates and date-times sort together."""
-        if not isinstance(self.date, dt.datetime):
-            return dt.datetime.combine(self.date, dt.time())
-        if self.date.tzinfo is None:
-            return self.date
-        return self.date.astimezone(dt.UTC).replace(tzinfo=None)
+        return moment_of(self.date)
+
+    @property
+    def last_changed(self) -> dt.date | dt.datetime:
+        return self.updated or self.date
+
+
+def moment_of(value: dt.date | dt.datetime) -> dt.datetime:
+    """A date or date-time as a naive UTC date-time, so that dates and date-times compare."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +127,7 @@ class Entity(Compact):
     type: str
     path: Path | None  # None for a stub: referenced by an article but without a file
     aliases: tuple[str, ...] = ()
+    alias_langs: tuple[str, ...] = ()  # each alias's language, '' if not given; () if none is
     description: str = ""
     wikidata: str | None = None
     website: str | None = None

@@ -13,7 +13,9 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import zip_longest
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator import urls as paths
 from generator.i18n import Language
@@ -37,6 +39,7 @@ from generator.urls import Urls
 FEED_ENTRIES = 50
 SITEMAP_URLS = 50_000  # the most one sitemap may list
 TOP_ENTITIES = 24
+TOP_PER_TYPE = 12  # on the entities index, before the A to Z of each type
 SNIPPETS_PER_ARTICLE = 3
 
 Context = dict[str, Any]
@@ -47,6 +50,7 @@ class Link:
     url: str
     text: str
     note: str = ""  # a count or a type, shown beside the link
+    weight: float = 0.0  # in a ranked list: its count over the first one's, for a bar
 
 
 @dataclass(frozen=True)
@@ -154,17 +158,25 @@ class Planner:
             *(plan.entity_feed(entity) for entity in site.entities.values()),
             plan.tags_index(),
             *(page for tag in graph.tags for page in plan.tag(tag)),
+            *(plan.tag_feed(tag) for tag in graph.tags),
             plan.site_feed(),
+            plan.search(),
             plan.not_found(),
         ]
-        return pages + plan.sitemaps([page.path for page in pages if page.path.endswith("/")])
+        return pages + plan.sitemaps([page for page in pages if page.path == paths.home() or page.path.endswith("/")])
 
     # -- pages ---------------------------------------------------------------------------
 
     def home(self) -> Iterator[Planned]:
         slugs = [article.slug for article in self.site.articles]
         for page, chunk, pagination in self.paginate(slugs, paths.home):
-            yield self.page(paths.home(page), "home.html", chunk, partial(self.home_context, chunk, pagination))
+            yield self.page(
+                paths.home(page),
+                "home.html",
+                chunk,
+                partial(self.home_context, chunk, pagination),
+                lambda context: {"title": self.paged(self.site.config.title, context["pagination"])},
+            )
 
     @functools.cached_property
     def top_entities(self) -> list[str]:
@@ -176,17 +188,39 @@ class Planner:
         return candidates[:TOP_ENTITIES]
 
     def home_context(self, chunk: list[str], pagination: Pagination) -> Context:
+        counts = [(e, self.graph.count(e)) for e in self.top_entities]
+        items = [self.item(slug) for slug in chunk]
         return {
-            "items": [self.item(slug) for slug in chunk],
+            "items": items,
             "pagination": pagination,
-            "top_entities": [self.entity_link(e, self.count_note(e)) for e in self.top_entities],
+            "top_entities": self.ranked(counts),
+            "json_ld": self.collection_json_ld(
+                paths.home(pagination.page), self.site.config.title, [(i.url, i.title) for i in items]
+            ),
         }
+
+    def ranked(self, counts: Sequence[tuple[str, int]]) -> list[Link]:
+        """Links to entities with their counts, largest first, each weighed against the first."""
+        most = max((n for _, n in counts), default=0) or 1
+        return [replace(self.entity_link(e, self.ui.number(n)), weight=round(n / most, 3)) for e, n in counts]
 
     def article(self, article: Article) -> Planned:
         slug = article.slug
         related = self.graph.related_articles[slug]
         context = lambda: self.article_context(self.by_slug[slug])  # noqa: E731  # the article as it is now
-        return self.page(paths.article(slug), "article.html", (slug, *related), context)
+        return self.page(paths.article(slug), "article.html", (slug, *related), context, self.article_share)
+
+    def article_share(self, context: Context) -> Context:
+        """What an article page tells sites that link to it (OpenGraph's article:* properties)."""
+        article: Article = context["article"]
+        return {
+            "title": article.title,
+            "description": _shortened(context["summary"]),
+            "type": "article",
+            "published": article.date.isoformat(),
+            "modified": article.last_changed.isoformat(),
+            "tags": [link.text for link in context["tags"]],
+        }
 
     def article_context(self, article: Article) -> Context:
         slug = article.slug
@@ -201,6 +235,18 @@ class Planner:
             "related": [self.item(s) for s in self.graph.related_articles[slug]],
             "json_ld": self.article_json_ld(article, entity_ids),
             "annotations_url": self.urls.url(paths.annotation_page(slug)) if self.rendered[slug].notes else None,
+            "cards": [self.card(e) for e in entity_ids],
+        }
+
+    def card(self, entity_id: str) -> dict[str, str]:
+        """What a mention's preview card shows of its entity."""
+        entity = self.site.entities[entity_id]
+        return {
+            "url": self.urls.url(paths.entity(entity_id)),
+            "name": entity.name,
+            "type": entity.type,
+            "label": self.ui.type_label(entity.type),
+            "description": entity.description,
         }
 
     def shown_article(self, article: Article) -> Article:
@@ -210,15 +256,41 @@ class Planner:
         return self.shown[article.slug]
 
     def entities_index(self) -> Planned:
+        def context() -> Context:
+            types = self.entity_types()
+            shown = [(link.url, link.text) for group in types for link in group["top"]]  # not all: 20,000 at times
+            json_ld = self.collection_json_ld(paths.entities(), self.ui.tr("All entities"), shown)
+            json_ld["mainEntity"]["numberOfItems"] = len(self.site.entities)
+            return {"types": types, "total": len(self.site.entities), "json_ld": json_ld}
+
         return self.page(
-            paths.entities(),
-            "entities.html",
-            (),
-            lambda: {
-                "entity_groups": self.by_type(self.site.entities, with_counts=True),
-                "total": len(self.site.entities),
-            },
+            paths.entities(), "entities.html", (), context, lambda _: {"title": self.ui.tr("All entities")}
         )
+
+    def entity_types(self) -> list[Context]:
+        """The entities index: per type, its most mentioned, then all of them by initial."""
+        types = []
+        for entity_type in ENTITY_TYPES:
+            members = [e for e in self.site.entities.values() if e.type == entity_type]
+            if not members:
+                continue
+            members.sort(key=lambda e: (name_key(e.name), e.id))
+            by_count = sorted(members, key=lambda e: -self.graph.count(e.id))  # stable: by name among equals
+            letters: dict[str, list[Link]] = {}
+            for entity in members:
+                letters.setdefault(initial(entity.name), []).append(
+                    self.entity_link(entity.id, self.count_note(entity.id))
+                )
+            types.append(
+                {
+                    "type": entity_type,
+                    "label": self.ui.type_label(entity_type, plural=True),
+                    "total": len(members),
+                    "top": [self.entity_link(e.id, self.count_note(e.id)) for e in by_count[:TOP_PER_TYPE]],
+                    "letters": sorted(letters.items(), key=lambda item: (item[0] == "#", item[0])),
+                }
+            )
+        return types
 
     def entity(self, entity: Entity) -> Iterator[Planned]:
         slugs = list(self.graph.entity_articles.get(entity.id, ()))
@@ -233,9 +305,18 @@ class Planner:
             items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
             return {**base, "items": items, "pagination": pagination}
 
+        def share(context: Context) -> Context:
+            return {
+                "title": self.paged(entity.name, context["pagination"]),
+                "description": entity.description or entity.name,
+                "type": "profile" if entity.type == "person" else "website",
+            }
+
         for page, chunk, pagination in self.paginate(slugs, lambda n: paths.entity(entity.id, n)):
             shows = (*chunk, *noted) if page == 1 else chunk
-            yield self.page(paths.entity(entity.id, page), "entity.html", shows, partial(context, chunk, pagination))
+            yield self.page(
+                paths.entity(entity.id, page), "entity.html", shows, partial(context, chunk, pagination), share
+            )
 
     def entity_base(self, entity: Entity, notes: tuple[tuple[str, AnchoredNote], ...], total: int) -> Context:
         parent = self.site.parents.get(entity.id)
@@ -245,7 +326,14 @@ class Planner:
             "parent": self.entity_link(parent) if parent else None,
             "children": [self.entity_link(e) for e in self.graph.children.get(entity.id, ())],
             "related": [self.entity_link(e) for e in self.site.related.get(entity.id, ())],
-            "co_mentioned": [self.entity_link(e, str(n)) for e, n in self.graph.co_mentions.get(entity.id, ())],
+            "co_mentioned": self.ranked(self.graph.co_mentions.get(entity.id, ())),
+            "aliases": [
+                {"text": alias, "lang": lang}
+                for alias, lang in zip_longest(entity.aliases, entity.alias_langs, fillvalue="")
+            ],
+            "external": self.external_links(entity),
+            "tag": self.tag_link(self.tag_of_entity.get(entity.id)),
+            "json_ld": self.entity_json_ld(entity),
             "total": total,
             "feed_url": self.urls.url(paths.entity_feed(entity.id)),
             "annotations": [self.entity_note(slug, note) for slug, note in notes],
@@ -256,17 +344,59 @@ class Planner:
             tags = [
                 Link(self.urls.url(paths.tag(t.slug)), t.name, str(len(t.articles))) for t in self.graph.tags.values()
             ]
-            return {"tags": sorted(tags, key=lambda link: name_key(link.text))}
+            tags.sort(key=lambda link: name_key(link.text))
+            json_ld = self.collection_json_ld(paths.tags(), self.ui.tr("All tags"), [(t.url, t.text) for t in tags])
+            return {"tags": tags, "json_ld": json_ld}
 
-        return self.page(paths.tags(), "tags.html", (), context)
+        return self.page(paths.tags(), "tags.html", (), context, lambda _: {"title": self.ui.tr("All tags")})
 
     def tag(self, slug: str) -> Iterator[Planned]:
         tag = self.graph.tags[slug]
         for page, chunk, pagination in self.paginate(list(tag.articles), lambda n: paths.tag(slug, n)):
-            yield self.page(paths.tag(slug, page), "tag.html", chunk, partial(self.tag_context, tag, chunk, pagination))
+            yield self.page(
+                paths.tag(slug, page),
+                "tag.html",
+                chunk,
+                partial(self.tag_context, tag, chunk, pagination),
+                lambda context: {
+                    "title": self.paged(self.ui.tr("Articles tagged “%(name)s”", name=tag.name), context["pagination"])
+                },
+            )
 
     def tag_context(self, tag: Tag, chunk: list[str], pagination: Pagination) -> Context:
-        return {"tag": tag, "items": [self.item(s) for s in chunk], "pagination": pagination}
+        entity_id = self.entity_of_tag.get(tag.slug)
+        items = [self.item(s) for s in chunk]
+        return {
+            "tag": tag,
+            "items": items,
+            "json_ld": self.collection_json_ld(
+                paths.tag(tag.slug, pagination.page), tag.name, [(i.url, i.title) for i in items]
+            ),
+            "pagination": pagination,
+            "entity": self.entity_link(entity_id) if entity_id else None,
+            "tag_feed_url": self.urls.url(paths.tag_feed(tag.slug)),
+        }
+
+    @functools.cached_property
+    def entity_of_tag(self) -> dict[str, str]:
+        """A tag and the entity it names (by its name or an alias): they link to each other."""
+        found = {slug: self.site.lookup.get(name_key(tag.name)) for slug, tag in self.graph.tags.items()}
+        return {slug: entity_id for slug, entity_id in found.items() if entity_id}
+
+    @functools.cached_property
+    def tag_of_entity(self) -> dict[str, str]:
+        return {entity_id: slug for slug, entity_id in sorted(self.entity_of_tag.items(), reverse=True)}
+
+    def tag_link(self, slug: str | None) -> Link | None:
+        return Link(self.urls.url(paths.tag(slug)), self.graph.tags[slug].name) if slug else None
+
+    def external_links(self, entity: Entity) -> list[Link]:
+        links = []
+        if entity.wikidata:
+            links.append(Link(f"https://www.wikidata.org/wiki/{entity.wikidata}", f"Wikidata {entity.wikidata}"))
+        if entity.website:
+            links.append(Link(entity.website, urlsplit(entity.website).hostname or entity.website))
+        return links
 
     def site_feed(self) -> Planned:
         slugs = [article.slug for article in self.site.articles]
@@ -278,16 +408,34 @@ class Planner:
             paths.entity_feed(entity.id), title, paths.entity(entity.id), self.graph.entity_articles.get(entity.id, ())
         )
 
-    def not_found(self) -> Planned:
-        return self.page(paths.NOT_FOUND, "404.html", (), dict)
+    def search(self) -> Planned:
+        return self.page(paths.search(), "search.html", (), dict, lambda _: {"title": self.ui.tr("Search")})
 
-    def sitemaps(self, page_paths: list[str]) -> list[Planned]:
+    def tag_feed(self, slug: str) -> Planned:
+        tag = self.graph.tags[slug]
+        title = f"{self.site.config.title} — {tag.name}"
+        return self.feed(paths.tag_feed(slug), title, paths.tag(slug), tag.articles)
+
+    def not_found(self) -> Planned:
+        return self.page(paths.NOT_FOUND, "404.html", (), dict, lambda _: {"title": self.ui.tr("Page not found")})
+
+    def sitemaps(self, pages: list[Planned]) -> list[Planned]:
         """sitemap.xml; past SITEMAP_URLS URLs, an index of sitemaps of that many each, as the
-        protocol requires (https://www.sitemaps.org/protocol.html#index)."""
+        protocol requires (https://www.sitemaps.org/protocol.html#index). Each URL has the day
+        its page last changed: an article's own, a list's latest article's, an index's the
+        archive's latest."""
         if self.urls.origin is None:
             return []  # a sitemap needs absolute URLs: only with a base_url that has a host
-        dates = {paths.article(a.slug): a.day for a in self.site.articles}
-        entries = [(self.urls.absolute(path), dates.get(path)) for path in page_paths]
+        changed = {a.slug: _day(a.last_changed) for a in self.site.articles}
+        latest = max(changed.values(), default=None)
+        own = {paths.article(a.slug): changed[a.slug] for a in self.site.articles}
+
+        def lastmod(page: Planned) -> dt.date | None:
+            if page.path in own:
+                return own[page.path]
+            return max((changed[slug] for slug in page.shows), default=latest)
+
+        entries = [(self.urls.absolute(page.path), lastmod(page)) for page in pages]
         if len(entries) <= SITEMAP_URLS:
             return [self.page(paths.SITEMAP, "sitemap.xml", (), lambda: {"entries": entries})]
         parts = [entries[start : start + SITEMAP_URLS] for start in range(0, len(entries), SITEMAP_URLS)]
@@ -303,12 +451,53 @@ class Planner:
 
     # -- pieces ----------------------------------------------------------------------------
 
-    def page(self, path: str, template: str, shows: Iterable[str], context: Callable[[], Context]) -> Planned:
+    def page(
+        self,
+        path: str,
+        template: str,
+        shows: Iterable[str],
+        context: Callable[[], Context],
+        share: Callable[[Context], Context] | None = None,
+    ) -> Planned:
         """A page whose context `context` gathers when the build needs its inputs; `shows`: the
-        articles whose words it shows."""
+        articles whose words it shows. An HTML page also gets `meta` (see `meta`), with what
+        `share` says of the page given its context."""
         if not template.endswith(".html"):
             return Planned(path, frozenset(shows), lambda: PageSpec(path, template, context()))
-        return Planned(path, frozenset(shows), lambda: PageSpec(path, template, {**context(), "page_path": path}))
+
+        def spec() -> PageSpec:
+            values = context()
+            meta = self.meta(path, **(share(values) if share else {}))
+            return PageSpec(path, template, {**values, "page_path": path, "meta": meta})
+
+        return Planned(path, frozenset(shows), spec)
+
+    def meta(self, path: str, **page: Any) -> Context:
+        """What other sites show of a page when it is shared (OpenGraph, Twitter cards): its
+        `title` (without the site's), `description`, absolute `url` (None without a host in
+        base_url, and for the 404 page, served at every missing address), `type` ('article',
+        'profile' for a person, else 'website'), `site_name`, `locale` ('it_IT'); for articles
+        `published` and `modified` (ISO 8601) and `tags` (names)."""
+        config = self.site.config
+        title = page.pop("title", "") or config.title
+        return {
+            "title": title,
+            "description": page.pop("description", "") or config.description or title,
+            "url": None if path == paths.NOT_FOUND else self.urls.absolute(path),
+            "type": page.pop("type", "website"),
+            "site_name": config.title,
+            "locale": self.ui.og_locale,
+            "published": page.pop("published", None),
+            "modified": page.pop("modified", None),
+            "tags": page.pop("tags", []),
+            **page,
+        }
+
+    def paged(self, title: str, pagination: Pagination) -> str:
+        """A list's title, with the page's number past the first page."""
+        if pagination.page == 1:
+            return title
+        return f"{title} ({self.ui.tr('Page %(n)s of %(total)s', n=pagination.page, total=pagination.total)})"
 
     def feed(self, path: str, title: str, home: str, slugs: Sequence[str], full_text: bool = False) -> Planned:
         """An Atom feed; only the site's carries full texts (entity feeds link to them)."""
@@ -321,9 +510,11 @@ class Planner:
                     "id": self.feed_id(paths.article(a.slug)),
                     "url": self.urls.absolute(paths.article(a.slug)) or self.urls.url(paths.article(a.slug)),
                     "article": self.shown_article(a),
-                    "updated": _timestamp(a),
+                    "published": _timestamp(a.date),
+                    "updated": _timestamp(a.last_changed),
                     "summary": self.summary(a),
                     "content": Body(self.bodies[a.slug]) if full_text else None,
+                    "categories": [(t, self.graph.tags[t].name) for t in self.graph.article_tags[a.slug]],
                 }
                 for a in articles
             ]
@@ -332,8 +523,9 @@ class Planner:
                 "id": self.feed_id(path),
                 "self_url": self.urls.absolute(path) or self.urls.url(path),
                 "home_url": self.urls.absolute(home) or self.urls.url(home),
-                "updated": entries[0]["updated"] if entries else "1970-01-01T00:00:00Z",
+                "updated": max((_timestamp(a.last_changed) for a in articles), default="1970-01-01T00:00:00Z"),
                 "entries": entries,
+                "tags_url": self.urls.absolute(paths.tags()) or self.urls.url(paths.tags()),
             }
 
         return self.page(path, "feed.xml", shown, context)
@@ -394,22 +586,82 @@ class Planner:
             yield page, chunk, Pagination(page, total, newer, older, pages)
 
     def article_json_ld(self, article: Article, entity_ids: tuple[str, ...]) -> dict[str, Any]:
-        url = self.urls.absolute(paths.article(article.slug)) or self.urls.url(paths.article(article.slug))
+        url = self.page_url(paths.article(article.slug))
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
             "headline": article.title,
+            "description": self.summary(article),
             "datePublished": article.date.isoformat(),
+            "dateModified": article.last_changed.isoformat(),
             "inLanguage": article.lang,
             "url": url,
-            "about": [self._thing(e) for e in self.site.article_about[article.slug]],
-            "mentions": [self._thing(e) for e in entity_ids],
+            "mainEntityOfPage": url,
+            "publisher": self.publisher(),
         }
+        if about := self.site.article_about[article.slug]:
+            data["about"] = [self._thing(e) for e in about]
+        if entity_ids:
+            data["mentions"] = [self._thing(e) for e in entity_ids]
         if article.authors:
-            data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+            data["author"] = [self.author(name) for name in article.authors]
         if article.source and article.source.url:
             data["isBasedOn"] = article.source.url
         return data
+
+    def entity_json_ld(self, entity: Entity) -> dict[str, Any]:
+        """The entity as schema.org has it, as the main entity of its page."""
+        thing = self._thing(entity.id)
+        if entity.aliases:
+            thing["alternateName"] = list(entity.aliases)
+        if entity.description:
+            thing["description"] = entity.description
+        page_type = "ProfilePage" if entity.type == "person" else "CollectionPage"
+        url = self.page_url(paths.entity(entity.id))
+        return {
+            "@context": "https://schema.org",
+            "@type": page_type,
+            "url": url,
+            "name": entity.name,
+            "mainEntity": thing,
+            "isPartOf": self.website(),
+        }
+
+    def collection_json_ld(self, path: str, name: str, links: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """A list page: a CollectionPage whose main entity is the list (url, name) it shows."""
+        elements = [
+            {
+                "@type": "ListItem",
+                "position": n,
+                "url": self.urls.origin + url if self.urls.origin else url,
+                "name": text,
+            }
+            for n, (url, text) in enumerate(links, 1)
+        ]
+        return {
+            "@context": "https://schema.org",
+            "@type": "CollectionPage",
+            "url": self.page_url(path),
+            "name": name,
+            "isPartOf": self.website(),
+            "mainEntity": {"@type": "ItemList", "numberOfItems": len(elements), "itemListElement": elements},
+        }
+
+    def page_url(self, path: str) -> str:
+        return self.urls.absolute(path) or self.urls.url(path)
+
+    def website(self) -> dict[str, Any]:
+        return {"@type": "WebSite", "name": self.site.config.title, "url": self.page_url(paths.home())}
+
+    def publisher(self) -> dict[str, Any]:
+        return {"@type": "Organization", "name": self.site.config.title, "url": self.page_url(paths.home())}
+
+    def author(self, name: str) -> dict[str, Any]:
+        """An author by name: an organisation if the archive has one by that name, else a person."""
+        entity_id = self.site.lookup.get(name_key(name))
+        if entity_id and self.site.entities[entity_id].type == "organization":
+            return {**self._thing(entity_id), "name": name}
+        return {"@type": "Person", "name": name}
 
     def _thing(self, entity_id: str) -> dict[str, Any]:
         entity = self.site.entities[entity_id]
@@ -424,9 +676,16 @@ class Planner:
         absolute = self.urls.absolute(paths.entity(entity_id))
         if absolute:
             thing["url"] = absolute
-        if entity.wikidata:
-            thing["sameAs"] = f"https://www.wikidata.org/wiki/{entity.wikidata}"
+        same_as = [link.url for link in self.external_links(entity)]
+        if same_as:
+            thing["sameAs"] = same_as
         return thing
+
+
+def initial(name: str) -> str:
+    """The letter a name is filed under: its first, without accents; '#' for digits and signs."""
+    first = name_key(name)[:1].upper()
+    return first if first.isalpha() else "#"
 
 
 def _distinct_sentences(mentions: tuple[Mention, ...]) -> list[Mention]:
@@ -439,8 +698,21 @@ def _distinct_sentences(mentions: tuple[Mention, ...]) -> list[Mention]:
     return unique
 
 
-def _timestamp(article: Article) -> str:
-    if isinstance(article.date, dt.datetime):
-        moment = article.date if article.date.tzinfo else article.date.replace(tzinfo=dt.UTC)
+def _timestamp(value: dt.date | dt.datetime) -> str:
+    """An RFC 3339 time in UTC, so that feeds' times sort as text."""
+    if isinstance(value, dt.datetime):
+        moment = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return moment.isoformat().replace("+00:00", "Z")
-    return f"{article.date.isoformat()}T00:00:00Z"
+    return f"{value.isoformat()}T00:00:00Z"
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """At most `limit` characters, cut at a space, as a search result or a shared link shows it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:.") + "…"
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value

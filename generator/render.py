@@ -77,6 +77,7 @@ class Lexicon:
 
     lookup: dict[str, str]  # normalised id/name/alias -> entity id
     names: dict[str, tuple[str, ...]]  # entity id -> its name, then its aliases
+    types: dict[str, str]  # entity id -> its type: a mention's class
     shared: frozenset[str]  # normalised names of two entities: never autolinked
     base_url: str
     mode: str  # autolink: first | all | none
@@ -84,7 +85,9 @@ class Lexicon:
     @staticmethod
     def of(site: Site) -> Lexicon:
         names = {e.id: (e.name, *e.aliases) for e in site.entities.values()}
-        return Lexicon(site.lookup, names, frozenset(site.shared_names), site.config.base_url, site.config.autolink)
+        types = {e.id: e.type for e in site.entities.values()}
+        shared = frozenset(site.shared_names)
+        return Lexicon(site.lookup, names, types, shared, site.config.base_url, site.config.autolink)
 
     @functools.cached_property
     def all_names(self) -> tuple[str, ...]:
@@ -108,12 +111,13 @@ class Lexicon:
             url=lambda entity_id: urls.url(paths.entity(entity_id)),
             names=autolinked,
             name=lambda entity_id: self.names[entity_id][0],
+            type_of=self.types.get,
             mode=self.mode,
             matcher=matcher,
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in ("lookup", "names", "shared", "base_url", "mode")}
+        return {name: getattr(self, name) for name in ("lookup", "names", "types", "shared", "base_url", "mode")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)  # the automaton is made again where it is used

@@ -81,6 +81,14 @@ def tag(slug: str, page: int = 1) -> str:
     return paged(f"tags/{slug}/", page)
 
 
+def tag_feed(slug: str) -> str:
+    return f"tags/{slug}/feed.xml"
+
+
+def search() -> str:
+    return "search/"
+
+
 def annotation_page(slug: str) -> str:
     return f"articles/{slug}/annotations.jsonld"
 
@@ -97,6 +105,7 @@ def sitemap_part(number: int) -> str:
 
 NOT_FOUND = "404.html"
 STYLESHEET = "assets/style.css"
+FAVICON = "assets/favicon.svg"
 
 
 # Schemes a link may never have, whatever it is shown in (pages, feeds, JSON-LD, exports):

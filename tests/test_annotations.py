@@ -109,17 +109,16 @@ def test_a_quote_that_crosses_a_block_is_refused() -> None:
     assert "runs from one block" in page.problems[0][1]
 
 
-def test_the_note_sits_after_its_top_level_block_linked_both_ways() -> None:
+def test_the_notes_go_with_their_top_level_block_linked_both_ways() -> None:
     page = render(
         "- uno\n- due con Acme\n\nDopo la lista.", note("due con Acme", kind="fact-check", text="Vero [[acme|Acme]].")
     )
     html = page.html
-    assert (
-        html.index("</ul>") < html.index('<aside class="annotation kind-fact-check" id="note-1"') < html.index("Dopo")
-    )
+    group, notes, listing = html.index('<div class="annotated-block">'), html.index('id="note-1"'), html.index("<ul>")
+    assert group < notes < listing < html.index("</ul>\n</div>\n<p>Dopo")  # before the block: a float's place
     assert '<a href="#note-1" id="ann-1" aria-label="Nota 1">1</a>' in html
     assert '<a class="note-back" href="#ann-1"' in html
-    assert '<span class="kind">Verifica</span> <span class="by">Nota dell\'archivio</span>' in html
+    assert '<span class="kind">Verifica</span></p>' in html  # one label for the archive's notes, in the page
     assert '<a class="mention" href="/e/acme/" data-entity="acme">Acme</a>' in html  # the note's own mention
     assert_well_nested(html)
 
@@ -168,7 +167,11 @@ def test_shipped_article_shows_its_annotations(shipped_site: Path) -> None:
     html = (shipped_site / "articles/bytedance-caccia-esperti-ai/index.html").read_text(encoding="utf-8")
     kinds = set(re.findall(r'<aside class="annotation kind-([a-z-]+)"', html))
     assert kinds >= {"fact-check", "translation", "context", "note", "correction"}
-    assert html.count('<span class="by">Nota dell\'archivio</span>') == html.count('<aside class="annotation ')
+    assert 'class="by"' not in html and html.count('<p class="notes-legend">') == 1
+    markers = [int(n) for n in re.findall(r'<sup class="note-ref"><a href="#note-\d+" id="ann-(\d+)"', html)]
+    assert markers == list(range(1, 8))  # numbered in reading order
+    notes = [int(n) for n in re.findall(r'<aside class="annotation [a-z-]+" id="note-(\d+)"', html)]
+    assert notes == list(range(1, 8))
     assert (
         '<link rel="alternate" type="application/ld+json" title="W3C Web Annotations" href="/articles/bytedance-caccia-esperti-ai/annotations.jsonld">'
         in html

@@ -48,7 +48,7 @@ def test_mention_to_entity_and_back_to_the_passage(browser, archive_origin: str)
     page.wait_for_url("**/archive/entities/zheshang-securities/")
     assert page.locator("h1").inner_text() == "Zheshang Securities"
     assert page.locator(".mentions blockquote.snippet mark").first.inner_text() == "Zheshang Securities"
-    page.locator(".mentions a.to-mention").first.click()
+    page.locator(".mentions a.passage").first.click()
     page.wait_for_url("**/archive/articles/bytedance-caccia-esperti-ai/#m*")
     target = page.evaluate("document.querySelector(':target').textContent")
     assert target == "Zheshang Securities"
@@ -165,4 +165,69 @@ def test_serve_shows_each_save_and_each_error(browser, served_archive) -> None: 
     article.write_text(good)
     overlay.wait_for(state="detached", timeout=10_000)
     page.wait_for_selector("text=Questa frase è stata aggiunta durante la prova.", state="detached", timeout=10_000)
+    page.close()
+
+
+def test_a_mention_previews_its_entity_on_hover_and_focus(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.goto(archive_origin + ARTICLE)
+    page.on("request", lambda request: requests.append(request.url))
+    card = page.locator("#entity-card")
+    mention = page.locator(".body a.mention", has_text="Zheshang Securities").first
+    mention.hover()
+    assert card.is_visible()
+    assert card.locator(".name").inner_text() == "Zheshang Securities"
+    assert card.locator(".type").inner_text().lower() == "organizzazione"
+    assert "cinese" in card.locator(".description").inner_text()  # the entity's description, from the page
+    box, link = card.bounding_box(), mention.bounding_box()
+    assert box["y"] >= link["y"] + link["height"]  # under the mention, not over it
+    page.mouse.move(5, 5)
+    assert not card.is_visible()
+    page.keyboard.press("Tab")
+    mention.focus()
+    assert card.is_visible() and mention.get_attribute("aria-describedby") == "entity-card"
+    page.keyboard.press("Escape")
+    assert not card.is_visible() and mention.get_attribute("aria-describedby") is None
+    assert [url for url in requests if not url.endswith("/favicon.svg")] == []  # the card's words are in the page
+    page.close()
+
+
+def test_a_mention_is_a_plain_link_without_javascript(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(archive_origin + ARTICLE)
+    page.locator(".body a.mention", has_text="Zheshang Securities").first.click()
+    page.wait_for_url("**/archive/entities/zheshang-securities/")
+    context.close()
+
+
+def test_a_search_link_under_a_base_path_finds_the_entity_and_the_article(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    page.goto(archive_origin + "search/?q=tiktok")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for()
+    hrefs = results.evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    assert "/archive/entities/tiktok/" in hrefs
+    assert "/archive/" + ARTICLE in hrefs
+    assert all(href.startswith("/archive/") for href in hrefs)
+    page.locator(".pagefind-ui__result-link", has_text="TikTok").first.click()
+    page.wait_for_url("**/archive/entities/tiktok/")
+    assert failed == []
+    page.close()
+
+
+def test_the_masthead_search_box_opens_the_search_page(browser, archive_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(archive_origin + "404.html")
+    page.locator("#not-found-search").fill("Volcano Engine")
+    page.locator("#not-found-search").press("Enter")
+    page.wait_for_url("**/archive/search/?q=Volcano+Engine")
+    page.locator(".pagefind-ui__result-link").first.wait_for()
+    assert "/archive/entities/volcano-engine/" in page.locator(".pagefind-ui__result-link").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
     page.close()

@@ -359,7 +359,7 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
         pytest.param(
             "articles/x.md",
             "---\ntitle: T\ndate: 2025-02-10\ncolour: red\n---\nBody.\n",
-            "content/articles/x.md:4: warning: unknown key 'colour' is ignored; known keys: title, date, slug, lang, "
+            "content/articles/x.md:4: warning: unknown key 'colour' is ignored; known keys: title, date, updated, slug, lang, "
             "summary, source, authors, tags, about, entities, annotations, draft",
             id="article-key-unknown",
         ),
@@ -378,13 +378,13 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
         pytest.param(
             "site.yml",
             "title: T\ntheme: dark\n",
-            "content/site.yml:2: warning: unknown key 'theme' is ignored; known keys: title, description, language, base_url, autolink, per_page, cname",
+            "content/site.yml:2: warning: unknown key 'theme' is ignored; known keys: title, description, language, base_url, autolink, per_page, cname, search",
             id="site-key-unknown",
         ),
         pytest.param(
             "articles/x.md",
             "---\ntitle: T\ndate: 2025-02-10\non: 2025-02-11\n---\nBody.\n",
-            "content/articles/x.md:4: warning: unknown key 'on' is ignored; known keys: title, date, slug, lang, "
+            "content/articles/x.md:4: warning: unknown key 'on' is ignored; known keys: title, date, updated, slug, lang, "
             "summary, source, authors, tags, about, entities, annotations, draft",
             id="yaml-boolean-key",
         ),

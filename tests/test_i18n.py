@@ -53,8 +53,8 @@ def test_plural_forms_follow_the_catalog_rule_and_numbers_the_locale() -> None:
 def test_shipped_catalogs_translate_labels() -> None:
     italian, diagnostics = language("it")
     assert italian.gettext("Most mentioned") == "Le entità più citate"
-    assert italian.pgettext("mention", "go to the passage") == "vai al punto dell'articolo"
-    assert italian.pgettext("annotation", "go to the passage") == "vai al passo"
+    assert italian.gettext("Search the archive") == "Cerca nell'archivio"
+    assert italian.ngettext("%(num)s more", "%(num)s more", 2) % {"num": 2} == "altri 2"
     assert italian.type_label("person", plural=True) == "Persone"
     assert italian.kind_label("fact-check") == "Verifica"
     assert not diagnostics.items

@@ -206,7 +206,7 @@ def test_editors_saves_are_all_seen(tmp_path: Path) -> None:
         "Salvato durante la ricostruzione" in (tmp_path / "site" / "articles" / "articolo-5" / "index.html").read_text()
     )
     assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
-    assert "failed" not in log.getvalue()
+    assert "failed" not in log.getvalue(), log.getvalue()
 
 
 def test_the_site_and_cache_deleted_under_the_server(tmp_path: Path) -> None:

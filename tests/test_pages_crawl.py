@@ -239,6 +239,8 @@ class _PageParser(HTMLParser):
             self.ids.add(values["name"])
         if tag == "base" and "href" in values and self.base is None:
             self.base = values["href"]
+        if tag == "form" and "action" in values:  # a search box leads to the search page
+            self.links.append((values["action"], False))
         if tag not in LINK_TAGS:
             return
         stylesheet = tag == "link" and "stylesheet" in values.get("rel", "").lower().split()

@@ -213,13 +213,15 @@ def test_serve_reports_warnings_on_the_first_build_and_each_rebuild(make_project
     )
     assert out.getvalue().splitlines().count(warning) == 1
     page = (tmp_path / "site/entities/charles-babbage/index.html").read_text()
-    assert "<h1>Charles Babbage</h1>" in page  # the id made readable
+    assert '<h1 data-pagefind-weight="10">Charles Babbage</h1>' in page  # the id made readable
 
 
 def test_a_stub_takes_the_name_the_article_shows(make_project: MakeProject, tmp_path: Path) -> None:
     content = make_project({"articles/a.md": "---\ntitle: A\ndate: 2025-03-01\n---\nDa [[ada-l|Ada Lovelace]].\n"})
     build_project(content)
-    assert "<h1>Ada Lovelace</h1>" in (tmp_path / "site/entities/ada-l/index.html").read_text()
+    assert (
+        '<h1 data-pagefind-weight="10">Ada Lovelace</h1>' in (tmp_path / "site/entities/ada-l/index.html").read_text()
+    )
 
 
 def test_init_with_a_file_where_a_folder_goes_writes_nothing(tmp_path: Path) -> None:

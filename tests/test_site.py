@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.pages import initial
 from generator.sitecheck import check_links
 from tests.conftest import REPO, build_project, write_tree
 
@@ -36,17 +37,17 @@ def test_each_entity_page_links_back_with_the_mention_in_context(shipped_site: P
         page = page.split('<section class="mentions"')[1]
         assert '<a href="/articles/bytedance-caccia-esperti-ai/">' in page, entity
         snippet = re.search(
-            r'<blockquote class="snippet"><p>(.*?)<mark>(.*?)</mark>(.*?) <a class="to-mention" href="([^"]+)"', page
+            r'<blockquote class="snippet"><p><a class="passage" href="([^"]+)">(.*?)<mark>(.*?)</mark>(.*?)</a>', page
         )
         assert snippet, f"no mention in context on the page of {entity}"
-        anchor = snippet.group(4).split("#")[1]
+        anchor = snippet.group(1).split("#")[1]
         assert re.search(rf'<a class="mention[^"]*" href="/entities/{entity}/" id="{anchor}"', article), entity
 
 
 def test_the_seed_reads_in_italian(shipped_site: Path) -> None:
     html = (shipped_site / SEED).read_text(encoding="utf-8")
     assert html.startswith('<!DOCTYPE html>\n<html lang="it">')
-    assert '<article class="article" lang="it">' in html
+    assert '<article class="article" lang="it" data-pagefind-body>' in html
     assert '<time datetime="2025-02-10">10 febbraio 2025</time>' in html
     assert "Chi e cosa in questo articolo" in html
     assert "Leggi anche" not in html
@@ -55,9 +56,33 @@ def test_the_seed_reads_in_italian(shipped_site: Path) -> None:
 
 def test_entities_index_groups_by_type_with_counts(shipped_site: Path) -> None:
     html = (shipped_site / "entities/index.html").read_text(encoding="utf-8")
-    for heading in ("Organizzazioni", "Luoghi", "Prodotti", "Temi"):
-        assert f"<h3>{heading}</h3>" in html
+    for kind, heading in (("organization", "Organizzazioni"), ("place", "Luoghi"), ("product", "Prodotti")):
+        assert f'<a href="#type-{kind}">{heading} <span class="count">' in html  # a jump to each type
+        assert f'<h2 id="type-{kind}-title" class="type-{kind}">{heading} <span class="count">' in html
     assert '<a href="/entities/bytedance/">ByteDance</a> <span class="count">1</span>' in html
+    assert '<details class="a-z" open>' in html  # a short list's A to Z is open
+
+
+def test_a_long_entities_index_shows_the_most_mentioned_then_a_to_z_folded(tmp_path: Path) -> None:
+    names = ["Émile Zola", "Ada Lovelace", "Alan Turing", "Zadie Smith", "1984 Group"] + [f"Bea {n}" for n in range(40)]
+    files = {"site.yml": "title: T\nlanguage: en\n"}
+    for number, name in enumerate(names):
+        kind = "organization" if name[0].isdigit() else "person"
+        files[f"entities/e{number}.md"] = f"---\nname: {name}\ntype: {kind}\n---\n"
+    files["articles/a.md"] = (
+        "---\ntitle: A\ndate: 2025-01-01\nentities: [e1, e1, e2]\n---\nAda Lovelace, Alan Turing.\n"
+    )
+    build_project(write_tree(tmp_path / "content", files), out=tmp_path / "site")
+    html = (tmp_path / "site" / "entities/index.html").read_text(encoding="utf-8")
+    people = html.split('id="type-person"')[1].split('<section class="entity-type"')[0]
+    top = people.split("<details")[0]
+    assert top.index(">Ada Lovelace<") < top.index(">Alan Turing<")  # most mentioned first, then by name
+    assert top.count("<li>") == 12
+    assert "<summary>All 44, A to Z</summary>" in people
+    letters = re.findall(r'<h3 class="letter-mark">(.)</h3>', people)
+    assert letters == ["A", "B", "E", "Z"]  # Émile under E, in order
+    assert '<a href="#person-1">A</a><a href="#person-2">B</a>' in people and 'id="person-3"' in people
+    assert [initial(name) for name in ("1984 Group", "Émile", "ÿ", "«Le Monde»")] == ["#", "E", "Y", "#"]
 
 
 def test_parent_and_children_link_both_ways(shipped_site: Path) -> None:
@@ -133,7 +158,8 @@ def test_user_text_is_escaped_everywhere(tmp_path: Path) -> None:
         assert '<script>alert("x")' not in html, page
         assert "<b>" not in html, page
         for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S):
-            assert json.loads(block)["headline"] == HOSTILE
+            data = json.loads(block)  # valid JSON, whatever the text holds
+            assert data.get("headline", HOSTILE) == HOSTILE and HOSTILE in json.dumps(data, ensure_ascii=False)
     for feed in [out / "feed.xml", *out.glob("entities/*/feed.xml")]:
         root = ET.parse(feed).getroot()  # well-formed despite the markup in every field
         assert root.findtext(f"{ATOM}title", "").startswith(HOSTILE)
@@ -164,7 +190,7 @@ def test_autolink_setting(tmp_path: Path, mode: str, expected: int) -> None:
     out = tmp_path / "site"
     build_project(write_tree(tmp_path / "content", files), out=out)
     html = (out / "articles/a/index.html").read_text(encoding="utf-8")
-    assert html.count('class="mention auto"') == expected
+    assert html.count('class="mention auto is-organization"') == expected
 
 
 def test_drafts_are_skipped_unless_asked_for(tmp_path: Path) -> None:

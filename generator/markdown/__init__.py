@@ -135,7 +135,7 @@ def render_notes(text: str, linker: Linker) -> str:
     nothing autolinks, nothing is indexed."""
     if _PLAIN_LINE.fullmatch(text):  # most notes are one plain sentence: no parser needed
         return f"<p>{escapeHtml(text.strip())}</p>\n"
-    plain = Linker(linker.resolve, linker.url, {}, linker.name, "none", None)
+    plain = Linker(linker.resolve, linker.url, {}, linker.name, linker.type_of, "none", None)
     env = {"linker": plain, "ui": ENGLISH_UI, "index": False, "mentions": [], "headings": []}
     return str(parser().render(text, env))
 

@@ -62,7 +62,7 @@ def anchor_rule(state: StateCore) -> None:
         start = _locate(document, annotation, state.env["problems"])
         if start is not None:
             found.append((start, start + len(normalize_text(annotation.quote).strip()), annotation))
-    found.sort(key=lambda item: item[0])
+    found.sort(key=lambda item: (item[1], item[0]))  # numbered as their markers are read: by where they end
     starts = [block.start for block in blocks]
     groups: dict[int, list[AnchoredNote]] = {}
     for number, (start, end, annotation) in enumerate(found, 1):
@@ -240,10 +240,14 @@ def _opening(tokens: list[Token], close: int) -> int:
 
 
 def _insert_notes(tokens: list[Token], groups: dict[int, list[AnchoredNote]]) -> None:
+    """Each block's notes go before it, in a group with it: on a wide screen they float into
+    the margin beside its first line (a float cannot rise above what precedes it); on a narrow
+    one the stylesheet shows them after it."""
     for close in sorted(groups, reverse=True):  # from the end, so earlier indexes stay valid
         notes = Token(NOTES, "div", 0, meta={"notes": groups[close]})
-        tokens[close + 1 : close + 1] = [notes, Token(GROUP_CLOSE, "div", -1)]
-        tokens.insert(_opening(tokens, close), Token(GROUP_OPEN, "div", 1))
+        tokens.insert(close + 1, Token(GROUP_CLOSE, "div", -1))
+        opening = _opening(tokens, close)
+        tokens[opening:opening] = [Token(GROUP_OPEN, "div", 1), notes]
 
 
 def render_group_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
@@ -267,12 +271,10 @@ def note_html(note: AnchoredNote, ui: Language, article_lang: str) -> str:
     n, kind = note.number, note.annotation.kind
     label = escapeHtml(ui.kind_label(kind))
     back = escapeHtml(ui.tr("Back to the annotated passage"))
-    by = escapeHtml(ui.tr("The archive's note"))
     lang = note.annotation.lang or article_lang
     return (
         f'<aside class="annotation kind-{kind}" id="note-{n}" aria-labelledby="note-{n}-label">\n'
         f'<p class="annotation-label" id="note-{n}-label"><a class="note-back" href="#ann-{n}" '
-        f'aria-label="{back} {n}">{n}</a> <span class="kind">{label}</span> '
-        f'<span class="by">{by}</span></p>\n'
+        f'aria-label="{back} {n}">{n}</a> <span class="kind">{label}</span></p>\n'
         f'<div class="annotation-body" lang="{escapeHtml(lang)}">\n{note.html}</div>\n</aside>\n'
     )

@@ -29,6 +29,7 @@ class Linker:
     url: Callable[[str], str]  # entity id -> page URL
     names: dict[str, str]  # surface form to autolink -> entity id
     name: Callable[[str], str] = str  # entity id -> display name, shown for [[id]]
+    type_of: Callable[[str], str | None] = lambda entity_id: None  # entity id -> its type, for the mention's colour
     mode: str = "first"  # autolink: first | all | none
     matcher: Any = None  # an automaton over every entity's names (shared by all articles); None: built from `names`
 
@@ -189,7 +190,9 @@ def render_mention(self: Any, tokens: Sequence[Token], idx: int, options: Any, e
     text = highlighted(token.content, token.meta, env, markers=False)  # a note marker is a link: not inside this one
     anchor = token.meta.get("anchor")
     id_attr = f' id="{anchor}"' if anchor else ""
-    kind = "mention auto" if token.meta.get("auto") else "mention"
-    url = escapeHtml(env["linker"].url(entity))
+    linker: Linker = env["linker"]
+    entity_type = linker.type_of(entity)
+    kind = ("mention auto" if token.meta.get("auto") else "mention") + (f" is-{entity_type}" if entity_type else "")
+    url = escapeHtml(linker.url(entity))
     link = f'<a class="{kind}" href="{url}"{id_attr} data-entity="{escapeHtml(entity)}">{text}</a>'
     return link + markers_after(token.meta, env)
