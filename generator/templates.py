@@ -38,7 +38,6 @@ def make_environment(
     )
     urls = Urls(config.base_url)
     env.globals.update(site=config, lang=config.language, url=urls.url, absolute_url=urls.absolute, paths=paths)
-    env.globals.update(og_locale=ui.og_locale)
     env.filters.update(date=ui.date, number=ui.number)
     return env
 
