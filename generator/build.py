@@ -340,7 +340,7 @@ def _build(
         stale |= fresh.removed
         report("search", 1, 1)
     result = BuildResult(
-        pages=sum(1 for page in plan if page.path.endswith("/")),
+        pages=sum(1 for page in plan if page.path == "" or page.path.endswith("/")),  # "": the home page
         articles=len(site.articles),
         entities=len(site.entities),
         seconds=time.perf_counter() - started,

@@ -32,7 +32,7 @@ def test_version_and_help() -> None:
 def test_a_build_ends_with_a_one_line_summary(tmp_path: Path) -> None:
     result = rassegna("build", "--out", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
-    summary = r"built 26 pages \(1 article, 19 entities\) in \d+\.\d\d s into .*site: "
+    summary = r"built 27 pages \(1 article, 19 entities\) in \d+\.\d\d s into .*site: "
     first = re.fullmatch(summary + r"(\d+) files rendered, (\d+) written", result.stdout.splitlines()[0])
     assert first, result.stdout
     index = [path for path in (tmp_path / "site" / "pagefind").rglob("*") if path.is_file()]
