@@ -178,11 +178,14 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, float]:
         f"{cold.largest_mb:.0f} MB (largest process)",
         flush=True,
     )
-    again = run(rassegna(content, out, args.jobs), cwd=ROOT)
-    print(f"rassegna no-change rebuild {again.seconds:8.2f} s", flush=True)
     search = run(pagefind_alone(out), cwd=ROOT)
     shutil.rmtree(out.parent / "pagefind-alone", ignore_errors=True)
-    print(f"  of which the search index  {search.seconds:8.2f} s   peak PSS {search.tree_mb:7.0f} MB (Pagefind alone)")
+    print(
+        f"  of which the search index  {search.seconds:8.2f} s   peak PSS {search.tree_mb:7.0f} MB (Pagefind alone)",
+        flush=True,
+    )
+    again = run(rassegna(content, out, args.jobs), cwd=ROOT)
+    print(f"rassegna no-change rebuild {again.seconds:8.2f} s", flush=True)
     edit_one_article(content)
     edited = run(rassegna(content, out, args.jobs), cwd=ROOT)
     print(f"rassegna one-edit rebuild  {edited.seconds:8.2f} s   peak PSS {edited.tree_mb:7.0f} MB", flush=True)
