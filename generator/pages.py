@@ -508,7 +508,7 @@ class Planner:
             entries = [
                 {
                     "id": self.feed_id(paths.article(a.slug)),
-                    "url": self.urls.absolute(paths.article(a.slug)) or self.urls.url(paths.article(a.slug)),
+                    "url": self.page_url(paths.article(a.slug)),
                     "article": self.shown_article(a),
                     "published": _timestamp(a.date),
                     "updated": _timestamp(a.last_changed),
@@ -521,11 +521,11 @@ class Planner:
             return {
                 "title": title,
                 "id": self.feed_id(path),
-                "self_url": self.urls.absolute(path) or self.urls.url(path),
-                "home_url": self.urls.absolute(home) or self.urls.url(home),
+                "self_url": self.page_url(path),
+                "home_url": self.page_url(home),
                 "updated": max((_timestamp(a.last_changed) for a in articles), default="1970-01-01T00:00:00Z"),
                 "entries": entries,
-                "tags_url": self.urls.absolute(paths.tags()) or self.urls.url(paths.tags()),
+                "tags_url": self.page_url(paths.tags()),
             }
 
         return self.page(path, "feed.xml", shown, context)
@@ -648,6 +648,7 @@ class Planner:
         }
 
     def page_url(self, path: str) -> str:
+        """Absolute when base_url has a host, else root-relative: for feeds and JSON-LD."""
         return self.urls.absolute(path) or self.urls.url(path)
 
     def website(self) -> dict[str, Any]:
