@@ -7,7 +7,7 @@
 
 For each size it generates an archive with ../shared/bench/make_corpus.py (entities =
 sizes / 5), then measures, as separate processes: a cold build (empty output, empty
-build cache; the search index included, and then made alone by Pagefind to show its share),
+build cache; the search index included, and the build's own account of it),
 a rebuild with nothing changed, a rebuild after editing one article (with
 --check, also compared with a clean build), and the peak memory (PSS, sampled from
 /proc/<pid>/smaps_rollup) of the whole process tree, workers included. With --vs it builds the same articles with
@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -87,20 +88,28 @@ class Run:
     seconds: float
     tree_mb: float  # peak PSS of the process tree
     largest_mb: float  # peak PSS of its largest process
+    output: str = ""
+
+    def search(self) -> str:
+        """What the build said of its search index."""
+        said = re.search(r"search index: .*", self.output)
+        return said[0] if said else "search index: up to date"
 
 
 def run(command: list[str], cwd: Path | None = None) -> Run:
     """Wall seconds and peak memory of `command` and its workers; fails loudly."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    memory = Memory(process.pid)
-    _, status, _ = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    memory.stop()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err)
+        memory = Memory(process.pid)
+        _, status, _ = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        memory.stop()
+        out.seek(0), err.seek(0)
+        output, error = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if status != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"failed ({status}): {' '.join(command)}\n{error[-2000:]}")
-    return Run(seconds, memory.tree_mb, memory.largest_mb)
+    return Run(seconds, memory.tree_mb, memory.largest_mb, output)
 
 
 def corpus(size: int, fmt: str, workdir: Path) -> Path:
@@ -122,17 +131,6 @@ def remove_site(out: Path) -> None:
     """The site and its build cache: what a cold build starts without."""
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(out.parent / ".rassegna-cache" / out.name, ignore_errors=True)
-
-
-def pagefind_alone(site: Path) -> list[str]:
-    """The search index of the built site made again, on its own, into a folder that is thrown away."""
-    sys.path.insert(0, str(ROOT))
-    from generator.search import find_pagefind
-
-    pagefind = find_pagefind()
-    if pagefind is None:
-        raise SystemExit("the Pagefind program is not installed: pip install 'pagefind[bin]'")
-    return [str(pagefind), "--site", str(site), "--output-path", str(site.parent / "pagefind-alone"), "--silent"]
 
 
 def same_tree(one: Path, other: Path) -> bool:
@@ -178,17 +176,13 @@ def bench_size(size: int, args: argparse.Namespace) -> dict[str, float]:
         f"{cold.largest_mb:.0f} MB (largest process)",
         flush=True,
     )
-    search = run(pagefind_alone(out), cwd=ROOT)
-    shutil.rmtree(out.parent / "pagefind-alone", ignore_errors=True)
-    print(
-        f"  of which the search index  {search.seconds:8.2f} s   peak PSS {search.tree_mb:7.0f} MB (Pagefind alone)",
-        flush=True,
-    )
+    print(f"  {cold.search()}", flush=True)
     again = run(rassegna(content, out, args.jobs), cwd=ROOT)
-    print(f"rassegna no-change rebuild {again.seconds:8.2f} s", flush=True)
+    print(f"rassegna no-change rebuild {again.seconds:8.2f} s   ({again.search()})", flush=True)
     edit_one_article(content)
     edited = run(rassegna(content, out, args.jobs), cwd=ROOT)
     print(f"rassegna one-edit rebuild  {edited.seconds:8.2f} s   peak PSS {edited.tree_mb:7.0f} MB", flush=True)
+    print(f"  {edited.search()}", flush=True)
     numbers = {"cold": cold.seconds, "pss": cold.tree_mb, "no-change": again.seconds, "one-edit": edited.seconds}
     if args.check:
         clean = work / f"clean-{size}"

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import parallel
+from generator import parallel, search
+from generator import urls as paths
 from generator.cache import (
     BuildState,
     Manifest,
@@ -44,7 +45,7 @@ from generator.project import Theme, find_theme
 from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
 from generator.resolve import resolve
 from generator.search import FOLDER as SEARCH_FOLDER
-from generator.search import INSTALL_HINT, SearchError, find_pagefind, index_site
+from generator.search import INSTALL_HINT, Bundle, SearchError, bundles, find_pagefind, index_site, kept, out_of_date
 from generator.templates import check_templates
 from generator.text import digest, fingerprint
 from generator.urls import Urls
@@ -88,6 +89,7 @@ class BuildResult:
     written: int = 0  # files added or replaced in the site
     removed: int = 0  # files no page makes any more
     changed: tuple[str, ...] = ()  # the files written and removed, by path in the site
+    indexed: tuple[int, int, float] = (0, 0, 0.0)  # search bundles made again, of how many, in seconds
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -330,11 +332,14 @@ def _build(
     pages = RenderPages(theme, site.config, ui, compiled, store, SiteWriter(options.out, urls.base_url, options.atomic))
     todo = plan if touched is None else showing(plan, touched)
     written = write_site(pages, todo, copies, stale, stamp, previous.pages, site_key, options.jobs, report)
-    search_behind = pagefind is not None and needs_index(written, stale, index, previous)
+    indexed = (0, 0, 0.0)
+    search_behind = pagefind is not None and needs_index(options.out, site, written, stale, index, previous)
     if pagefind is not None and search_behind and not index_later:
         search_behind = False
         report("search", 0, 1)
-        fresh = write_index(pagefind, options, urls.base_url, stamp, index)
+        indexing = time.perf_counter()
+        fresh = write_index(pagefind, options, site, urls.base_url, stamp, index, damaged_index(previous))
+        indexed = (fresh.made, fresh.bundles, time.perf_counter() - indexing)
         outputs = [path for path in outputs if not path.startswith(f"{SEARCH_FOLDER}/")] + fresh.files
         written.staged.extend(fresh.staged)
         stale |= fresh.removed
@@ -350,6 +355,7 @@ def _build(
         written=len(written.staged),
         removed=len(stale),
         changed=tuple(sorted({*written.staged, *stale})),
+        indexed=indexed,
     )
     if touched is None or options.atomic:  # after the commit: the unchanged files are new links
         signatures = written_signatures(options.out, outputs)
@@ -400,32 +406,65 @@ class Index:
     files: list[str]  # the search index, by path in the site
     staged: list[str]  # those whose bytes changed
     removed: set[str]  # the files of the last index that this one no longer has
+    made: int = 0  # bundles made again
+    bundles: int = 0  # in all
 
 
-def needs_index(written: Written, stale: set[str], index: list[str], previous: Previous) -> bool:
-    """The pages changed, or the index the site has is not the one the last build made."""
+def search_bundles(site: Site) -> list[Bundle]:
+    """The pages the search indexes (those whose templates mark `data-pagefind-body`), in
+    bundles: the articles by month, oldest first, then the entities' first pages by initial,
+    in bundles of their own unless all fit in one (a new article then leaves them as they are)."""
+    articles = sorted(site.articles, key=lambda article: (f"{article.date:%Y-%m}", article.slug))
+    by_month = [(Urls.file_for(paths.article(a.slug)), f"articles-{a.date:%Y-%m}") for a in articles]
+    by_initial = [(Urls.file_for(paths.entity(entity_id)), f"entities-{_letter(entity_id)}") for entity_id in sorted(site.entities)]  # fmt: skip
+    if len(by_month) + len(by_initial) <= search.BUNDLE_PAGES:
+        return bundles(by_month + by_initial)
+    return bundles(by_month) + bundles(by_initial)
+
+
+def _letter(entity_id: str) -> str:
+    first = entity_id[:1]
+    return first if first.isascii() and first.isalnum() else "0"
+
+
+def damaged_index(previous: Previous) -> list[str]:
+    return [path for path in previous.damaged if path.startswith(f"{SEARCH_FOLDER}/")]
+
+
+def needs_index(out: Path, site: Site, written: Written, stale: set[str], index: list[str], previous: Previous) -> bool:
+    """Pages changed, or the index the site has is not the one the last build made."""
     pages_changed = any(path.endswith(".html") for path in [*written.staged, *stale])
-    return pages_changed or not index or any(path.startswith(f"{SEARCH_FOLDER}/") for path in previous.damaged)
+    if not (pages_changed or not index or damaged_index(previous)):
+        return False  # without a look at the pages: a no-change build stays quick
+    return out_of_date(out, search_bundles(site), damaged_index(previous)) is not None
 
 
 def write_index(
     pagefind: Path,
     options: BuildOptions,
+    site: Site,
     base_url: str,
     stamp: str,
     index: list[str],
+    damaged: list[str],
     cancelled: Callable[[], bool] = lambda: False,
 ) -> Index:
-    """Index the site as it now is, and put the index in it as a second step: until then the
-    site keeps the index it had. Raises search.Cancelled if `cancelled()` while Pagefind runs."""
-    made: Index = Index([], [], set())
+    """Make again the bundles of the index that are out of date, and put them in the site as a
+    second step: until then the site keeps the index it had. Raises search.Cancelled if
+    `cancelled()` while Pagefind runs."""
+    planned = search_bundles(site)
+    todo = out_of_date(options.out, planned, damaged)
+    made: Index = Index([], [], set(), len(todo or ()), len(planned))
+    if todo is None:
+        made.files = list(index)
+        return made
     try:
-        files = index_site(pagefind, options.out, cancelled)
         with SiteWriter(options.out, base_url, options.atomic) as writer:
-            for path, data in files:
+            for path, data in index_site(pagefind, options.out, planned, todo, cancelled):
                 made.files.append(path)
                 if writer.write(path, data):
                     made.staged.append(path)
+            made.files += sorted(set(kept(index, planned, todo)) - set(made.files))
             made.removed = set(index) - set(made.files)
             writer.commit(made.staged, made.removed, stamp)
     except SearchError as exc:

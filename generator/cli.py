@@ -357,7 +357,10 @@ def changes(result: BuildResult) -> str:
     if not (result.rendered or result.written or result.removed):
         return "nothing changed"
     done = [f"{counted(result.rendered, 'file')} rendered", f"{result.written:,} written"]
-    return ", ".join(done + ([f"{result.removed:,} removed"] if result.removed else []))
+    done += [f"{result.removed:,} removed"] if result.removed else []
+    made, bundles, seconds = result.indexed
+    searched = f"; search index: {made} of {counted(bundles, 'bundle')} made in {seconds:.2f} s" if made else ""
+    return ", ".join(done) + searched
 
 
 def report(diagnostics: Sequence[Diagnostic]) -> None:

@@ -44,7 +44,7 @@ from generator.model import Article, FileRecord, Planned, RenderedArticle
 from generator.pages import showing
 from generator.project import find_theme
 from generator.resolve import resolve_known
-from generator.search import ENTRY, find_pagefind
+from generator.search import BUNDLES, find_pagefind
 from generator.search import FOLDER as SEARCH_FOLDER
 from generator.text import digest
 from generator.urls import Urls
@@ -93,7 +93,8 @@ class Workspace:
             return  # someone else built into the output directory
         index = [path for path in manifest.outputs if path.startswith(f"{SEARCH_FOLDER}/") and not is_folder(path)]
         options = replace(self.options, atomic=False)
-        fresh = write_index(pagefind, options, built.site.config.base_url, manifest.stamp, index, cancelled)
+        base_url = built.site.config.base_url
+        fresh = write_index(pagefind, options, built.site, base_url, manifest.stamp, index, [], cancelled)
         outputs = {path: signature for path, signature in manifest.outputs.items() if path not in fresh.removed}
         outputs |= written_signatures(self.options.out, fresh.files)
         state = replace(built.state, manifest=replace(manifest, outputs=outputs))
@@ -117,8 +118,8 @@ class Workspace:
         the search index is behind the pages, makes it again: its entry is recorded as damaged)."""
         if self.built is not None and self.options.cache:
             state = self.built.state
-            if self.index_behind and ENTRY in state.manifest.outputs:
-                outputs = state.manifest.outputs | {ENTRY: (0, 0, 0, 0)}
+            if self.index_behind and BUNDLES in state.manifest.outputs:
+                outputs = state.manifest.outputs | {BUNDLES: (0, 0, 0, 0)}
                 state = replace(state, manifest=replace(state.manifest, outputs=outputs))
             save_state(cache_dir(self.options.out), state)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import search
 from tests.conftest import ARTIFACTS, REPO, build_project, copy_content, serve_directory
 
 pytestmark = pytest.mark.browser
@@ -216,6 +217,38 @@ def test_a_search_link_under_a_base_path_finds_the_entity_and_the_article(browse
     assert all(href.startswith("/archive/") for href in hrefs)
     page.locator(".pagefind-ui__result-link", has_text="TikTok").first.click()
     page.wait_for_url("**/archive/entities/tiktok/")
+    assert failed == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def bundled_origin(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The shipped archive indexed in bundles of at most 4 pages, as a large archive is."""
+    www = tmp_path_factory.mktemp("bundled")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "BUNDLE_PAGES", 4)
+        build_project(REPO / "content", out=www / "archive", base_url="/archive/")
+    with serve_directory(www) as origin:
+        yield origin + "/archive/"
+
+
+def test_a_search_finds_pages_of_every_bundle_and_filters_them(browser, bundled_origin: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+    bundles = []
+    page.on("request", lambda request: bundles.append(request.url.split("/pagefind/")[1].split("/")[0]) if "/pagefind-entry.json" in request.url else None)  # fmt: skip
+    page.goto(bundled_origin + "search/?q=tiktok")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for()
+    hrefs = results.evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    # the article is in the first bundle, TikTok in entities-o and ByteDance in entities-b
+    assert {"/archive/" + ARTICLE, "/archive/entities/tiktok/", "/archive/entities/bytedance/"} <= set(hrefs), hrefs
+    assert len(hrefs) == len(set(hrefs))  # each page once
+    assert len(set(bundles)) == 7  # all of them merged
+    page.get_by_text("Tipo").first.click()  # the type filter gathers the types of every bundle
+    page.locator(".pagefind-ui__filter-label", has_text="Prodotto").first.wait_for()
     assert failed == []
     page.close()
 

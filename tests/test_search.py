@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from generator import search
 from generator.build import BuildOptions
 from generator.errors import ContentError
 from generator.incremental import Workspace
-from generator.search import ENTRY, Cancelled, find_pagefind
+from generator.search import BUNDLES, Cancelled, bundles, find_pagefind
 from tests.conftest import REPO, build_project, copy_content, site_tree
 
 needs_pagefind = pytest.mark.skipif(find_pagefind() is None, reason="the Pagefind program is not installed")
@@ -31,8 +32,9 @@ def archive(tmp_path: Path) -> Path:
 def test_the_site_has_an_index_and_a_search_box_on_every_page(archive: Path) -> None:
     site = archive.parent / "site"
     build_project(archive, out=site, base_url="/archive/")
-    entry = json.loads((site / ENTRY).read_text(encoding="utf-8"))
-    assert "it" in entry["languages"]  # the site's language: Italian stemming
+    [bundle] = json.loads((site / BUNDLES).read_text(encoding="utf-8"))["bundles"]  # a small archive: one
+    entry = json.loads((site / "pagefind" / bundle["folder"] / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["it"]  # the site's language: Italian stemming
     assert (site / "pagefind" / "pagefind-ui.js").is_file()
     for page in html_pages(site):
         text = page.read_text(encoding="utf-8")
@@ -60,7 +62,7 @@ def test_only_the_content_is_indexed_with_names_first(archive: Path) -> None:
 def test_a_rebuild_indexes_again_only_when_pages_changed(archive: Path) -> None:
     site = archive.parent / "site"
     build_project(archive, out=site)
-    entry = site / ENTRY
+    entry = site / BUNDLES
     before = entry.stat().st_mtime_ns, entry.read_bytes()
     result = build_project(archive, out=site)
     assert not any(path.startswith("pagefind/") for path in result.changed)
@@ -76,16 +78,16 @@ def test_a_rebuild_indexes_again_only_when_pages_changed(archive: Path) -> None:
 def test_an_index_removed_by_hand_is_made_again(archive: Path) -> None:
     site = archive.parent / "site"
     build_project(archive, out=site)
-    (site / ENTRY).unlink()
+    (site / BUNDLES).unlink()
     build_project(archive, out=site)
-    assert (site / ENTRY).is_file()
+    assert (site / BUNDLES).is_file()
 
 
 @needs_pagefind
 def test_search_false_builds_without_index_or_box(archive: Path) -> None:
     site = archive.parent / "site"
     build_project(archive, out=site)
-    assert (site / ENTRY).is_file()
+    assert (site / BUNDLES).is_file()
     site_yml = archive / "site.yml"
     site_yml.write_text(site_yml.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
     result = build_project(archive, out=site)
@@ -128,7 +130,7 @@ def test_a_failing_indexer_fails_the_build_and_keeps_the_index(archive: Path, mo
     monkeypatch.delenv("RASSEGNA_PAGEFIND")
     build_project(archive, out=site)  # the next build completes it
     assert "Una riga in più" in (site / "articles" / "bytedance-caccia-esperti-ai" / "index.html").read_text("utf-8")
-    assert os.path.getsize(site / ENTRY) > 0
+    assert os.path.getsize(site / BUNDLES) > 0
 
 
 @needs_pagefind
@@ -136,19 +138,19 @@ def test_the_server_indexes_again_when_edits_pause(archive: Path) -> None:
     site = archive.parent / "site"
     workspace = Workspace(BuildOptions(content=archive, out=site, templates=REPO / "templates", jobs=1))
     workspace.rebuild()
-    assert workspace.index_behind and not (site / ENTRY).exists()  # the server's first build serves at once
+    assert workspace.index_behind and not (site / BUNDLES).exists()  # the server's first build serves at once
     workspace.index_again()
     assert not workspace.index_behind
-    entry = (site / ENTRY).read_bytes()
+    entry = (site / BUNDLES).read_bytes()
     article = next((archive / "articles").rglob("*.md"))
     article.write_text(article.read_text(encoding="utf-8").replace("giganti", "colossi", 1), encoding="utf-8")
     result = workspace.rebuild({str(article)})
     assert result.changed and workspace.index_behind  # a quick rebuild: the pages, not the index
     with pytest.raises(Cancelled):
         workspace.index_again(lambda: True)  # an edit came: the index is made after its rebuild
-    assert workspace.index_behind and (site / ENTRY).read_bytes() == entry
+    assert workspace.index_behind and (site / BUNDLES).read_bytes() == entry
     workspace.index_again()
-    assert not workspace.index_behind and (site / ENTRY).read_bytes() != entry
+    assert not workspace.index_behind and (site / BUNDLES).read_bytes() != entry
     clean = archive.parent / "clean"
     build_project(archive, out=clean)
     assert site_tree(site) == site_tree(clean)
@@ -161,11 +163,79 @@ def test_a_server_stopped_with_the_index_behind_leaves_it_to_the_next_build(arch
     workspace = Workspace(BuildOptions(content=archive, out=site, templates=REPO / "templates", jobs=1))
     workspace.rebuild()
     workspace.index_again()
-    entry = (site / ENTRY).read_bytes()
+    entry = (site / BUNDLES).read_bytes()
     article = next((archive / "articles").rglob("*.md"))
     article.write_text(article.read_text(encoding="utf-8").replace("giganti", "colossi", 1), encoding="utf-8")
     workspace.rebuild({str(article)})
     workspace.save()  # the server stops before the edits pause
     result = build_project(archive, out=site)
     assert any(path.startswith("pagefind/") for path in result.changed)
-    assert (site / ENTRY).read_bytes() != entry
+    assert (site / BUNDLES).read_bytes() != entry
+
+
+def test_bundles_hold_whole_consecutive_units() -> None:
+    pages = [("a1", "m1"), ("a2", "m1"), ("a3", "m2"), ("a4", "m3"), ("a5", "m3"), ("a6", "m3"), ("a7", "m4")]
+    made = bundles(pages, size=3)
+    assert [(b.folder, b.pages) for b in made] == [
+        ("m1", ("a1", "a2", "a3")),
+        ("m3", ("a4", "a5", "a6")),
+        ("m4", ("a7",)),
+    ]
+    assert [b.folder for b in bundles([(f"p{n}", "big") for n in range(5)], size=3)] == ["big"]  # never split
+
+
+@pytest.fixture
+def small_bundles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "BUNDLE_PAGES", 4)
+
+
+def bundle_files(site: Path) -> dict[str, dict[str, int]]:
+    """Each bundle's files, with their mtimes."""
+    listed = json.loads((site / BUNDLES).read_text(encoding="utf-8"))["bundles"]
+    folders = [site / "pagefind" / bundle["folder"] for bundle in listed]
+    return {f.name: {p.relative_to(f).as_posix(): p.stat().st_mtime_ns for p in f.rglob("*") if p.is_file()} for f in folders}  # fmt: skip
+
+
+@needs_pagefind
+def test_a_large_archive_is_indexed_in_bundles_and_an_edit_makes_again_only_its_own(
+    archive: Path, small_bundles: None
+) -> None:
+    site = archive.parent / "site"
+    build_project(archive, out=site)
+    before = bundle_files(site)
+    # 1 article, then 19 entities by initial, at most 4 pages a bundle and never a split initial
+    # b c c d | g g | h h h | i i m n | o s s t | v z
+    expected = ["articles-2025-02", "entities-b", "entities-g", "entities-h", "entities-i", "entities-o", "entities-v"]
+    assert list(before) == expected
+    assert sorted(p.name for p in (site / "pagefind").iterdir() if p.is_file()) == [
+        "bundles.json", "pagefind-ui.css", "pagefind-ui.js"
+    ]  # fmt: skip
+    assert not any("-ui." in path for files in before.values() for path in files)  # the box is at the top, once
+    tiktok = archive / "entities" / "tiktok.md"
+    tiktok.write_text(tiktok.read_text(encoding="utf-8") + "\nÈ stata lanciata nel 2016.\n", encoding="utf-8")
+    result = build_project(archive, out=site)
+    after = bundle_files(site)
+    assert {folder for folder in before if after[folder] != before[folder]} == {"entities-o"}
+    assert {path.split("/")[1] for path in result.changed if path.count("/") > 1} & set(before) == {"entities-o"}
+    assert not any(path.startswith("pagefind/entities-b/") for path in result.changed)
+    assert build_project(archive, out=site).changed == ()
+
+
+@needs_pagefind
+def test_bundles_follow_the_archive_when_a_month_goes(archive: Path, small_bundles: None) -> None:
+    site = archive.parent / "site"
+    build_project(archive, out=site)
+    article = next((archive / "articles").rglob("*.md"))
+    text = article.read_text(encoding="utf-8")
+    assert "date: 2025-02-" in text
+    article.write_text(text.replace("date: 2025-02-", "date: 2024-07-", 1), encoding="utf-8")
+    build_project(archive, out=site)
+    assert list(bundle_files(site))[0] == "articles-2024-07"
+    assert not (site / "pagefind" / "articles-2025-02").exists()  # the old month's bundle is gone
+    clean = archive.parent / "clean"
+    build_project(archive, out=clean)
+    # Pagefind names filter files (and so its meta file) differently from run to run
+    # (pagefind#638): the pages' fragments and the word index are compared
+    made, fresh = ({k: sorted(p for p in v if p.startswith(("fragment/", "index/"))) for k, v in bundle_files(s).items()} for s in (site, clean))  # fmt: skip
+    assert made == fresh
+    assert site_tree(site) == site_tree(clean)
