@@ -76,21 +76,22 @@ class Workspace:
             raise
         self.pending = set()
         quick_changed = quick is not None and bool(quick.result.changed)
-        self.index_behind = self.built.search_behind or (self.index_behind and quick is not None) or quick_changed
+        self.index_behind = self.index_behind or self.built.search_behind or quick_changed  # until index_again
         return self.built.result
 
-    def index_again(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Work for the quiet time after rebuilds, which leave the search index as it was: index
-        the site again. Raises search.Cancelled (and the index stays behind) if `cancelled()`
-        while Pagefind runs: the server asks it when an edit comes."""
+    def index_again(self, cancelled: Callable[[], bool] = lambda: False) -> tuple[int, int]:
+        """Work for the quiet time after rebuilds, which leave the search index as it was: make
+        again the bundles of the index whose pages changed; how many, of how many. Raises
+        search.Cancelled (and the index stays behind) if `cancelled()` while Pagefind runs: the
+        server asks it when an edit comes."""
         built = self.built
         pagefind = find_pagefind() if built is not None and built.site.config.search else None
         if built is None or pagefind is None:
             self.index_behind = False
-            return
+            return 0, 0
         manifest = built.state.manifest
         if read_stamp(self.options.out) != manifest.stamp:
-            return  # someone else built into the output directory
+            return 0, 0  # someone else built into the output directory
         index = [path for path in manifest.outputs if path.startswith(f"{SEARCH_FOLDER}/") and not is_folder(path)]
         options = replace(self.options, atomic=False)
         base_url = built.site.config.base_url
@@ -100,6 +101,7 @@ class Workspace:
         state = replace(built.state, manifest=replace(manifest, outputs=outputs))
         self.built = replace(built, state=state, search_behind=False)
         self.index_behind = False
+        return fresh.made, fresh.bundles
 
     def settle(self) -> None:
         """Work for the quiet time after a full build, so that the next edit is quick: the

@@ -102,10 +102,10 @@ def recorded(site: Path) -> dict[str, str]:
 
 def out_of_date(site: Path, planned: list[Bundle], damaged: Iterable[str] = ()) -> list[Bundle] | None:
     """The bundles to make again: new ones, those with a page written since they were made, and
-    those with a file among `damaged` (all of them for a damaged file at the top). None if the
-    index is up to date."""
+    those with a file among `damaged` (all of them for a damaged search box; the list of
+    bundles is read, and if it cannot be, all are made again). None if the index is up to date."""
     have = recorded(site)
-    folders = {path.split("/")[1] if path.count("/") > 1 else "" for path in damaged}
+    folders = {path.split("/")[1] if path.count("/") > 1 else "" for path in damaged if path != BUNDLES}
     todo = [b for b in planned if "" in folders or b.folder in folders or have.get(b.folder) != b.key(site)]
     return None if not todo and list(have) == [bundle.folder for bundle in planned] else todo
 

@@ -426,7 +426,7 @@ class Preview:
         its own; the next edit stops it, and it starts again after that edit's rebuild)."""
         started = time.perf_counter()
         try:
-            self.workspace.index_again(self.cancel.is_set)
+            made, bundles = self.workspace.index_again(self.cancel.is_set)
         except Cancelled:
             return
         except (ContentError, OSError) as exc:
@@ -435,7 +435,9 @@ class Preview:
                 print(message, file=self.out)
             self.workspace.index_behind = False  # until the next rebuild: not again and again
             return
-        print(f"search index updated in {time.perf_counter() - started:.1f} s", file=self.out)
+        if made:
+            seconds = time.perf_counter() - started
+            print(f"search index: {made} of {counted(bundles, 'bundle')} made in {seconds:.1f} s", file=self.out)
 
     def stop_indexing(self) -> None:
         """Before a rebuild: the index being made is of pages about to change."""

@@ -239,3 +239,21 @@ def test_bundles_follow_the_archive_when_a_month_goes(archive: Path, small_bundl
     made, fresh = ({k: sorted(p for p in v if p.startswith(("fragment/", "index/"))) for k, v in bundle_files(s).items()} for s in (site, clean))  # fmt: skip
     assert made == fresh
     assert site_tree(site) == site_tree(clean)
+
+
+@needs_pagefind
+def test_after_the_server_the_next_build_makes_again_only_the_bundles_behind(
+    archive: Path, small_bundles: None
+) -> None:
+    site = archive.parent / "site"
+    workspace = Workspace(BuildOptions(content=archive, out=site, templates=REPO / "templates", jobs=1))
+    workspace.rebuild()
+    assert workspace.index_again() == (7, 7)
+    before = bundle_files(site)
+    tiktok = archive / "entities" / "tiktok.md"
+    tiktok.write_text(tiktok.read_text(encoding="utf-8") + "\nÈ stata lanciata nel 2016.\n", encoding="utf-8")
+    workspace.rebuild({str(tiktok)})
+    workspace.save()  # the server stops before the edits pause
+    result = build_project(archive, out=site)
+    assert result.indexed[:2] == (1, 7)
+    assert {folder for folder, files in bundle_files(site).items() if files != before[folder]} == {"entities-o"}
