@@ -532,7 +532,8 @@ def planner(
 
 def plan_data(site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls, pages: list[Planned]) -> list[Planned]:
     """The pages, then the files of data beside them."""
-    return pages + plain_files(urls, site.config.cname) + annotation_pages(site, rendered, urls)
+    articles = {page.path: page for page in pages if page.path.startswith("articles/")}
+    return pages + plain_files(urls, site.config.cname) + annotation_pages(site, rendered, urls, articles)
 
 
 def body_store(options: BuildOptions) -> BodyStore:

@@ -16,6 +16,7 @@ from generator import __version__
 from generator.build import BuildOptions, BuildResult, build, clean
 from generator.check import CheckOptions, CheckResult, check
 from generator.errors import ContentError, Diagnostic, UsageError
+from generator.importing import import_annotations
 from generator.parallel import default_jobs
 from generator.progress import ProgressReporter
 from generator.project import find_root, shown
@@ -129,6 +130,19 @@ def make_parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="text lines, or one JSON document for tools"
     )
+    import_parser = add_command(
+        commands,
+        "import",
+        run_import,
+        "write annotations made elsewhere into their articles' front matter",
+        "Read W3C Web Annotations (this archive's own annotations.jsonld, or any client's) or "
+        "Hypothesis' JSON export from FILE, and add each one to the 'annotations:' of the article "
+        "its target URL names, placed by its quoted passage. What cannot be placed is refused "
+        "with the reason, and then nothing is written. Exit 1 on errors.",
+    )
+    import_parser.add_argument("what", choices=("annotations",), help="what FILE holds")
+    import_parser.add_argument("file", type=Path, metavar="FILE", help="a JSON file of annotations")
+    add_content_option(import_parser)
     clean_parser = add_command(
         commands,
         "clean",
@@ -288,6 +302,23 @@ def run_check(args: argparse.Namespace) -> int:
             print(diagnostic)
         print(check_summary(result))
     return 1 if result.errors else 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        imported = import_annotations(args.content, args.file)
+    except ContentError as exc:
+        report(exc.diagnostics)
+        errors = sum(1 for d in exc.diagnostics if d.level == "error")
+        print(f"import failed: {counted(errors, 'error')}; no article was changed", file=sys.stderr)
+        return 1
+    for path, added in imported.articles.items():
+        print(f"{path}: {counted(added, 'annotation')} added")
+    already = f"; {counted(imported.skipped, 'annotation')} already there" if imported.skipped else ""
+    print(
+        f"import: {counted(sum(imported.articles.values()), 'annotation')} added to {counted(len(imported.articles), 'article')}{already}"
+    )
+    return 0
 
 
 def check_summary(result: CheckResult) -> str:

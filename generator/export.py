@@ -1,17 +1,31 @@
 """Annotations as W3C Web Annotations: an AnnotationPage per article, chained into the
-archive's AnnotationCollection (https://www.w3.org/TR/annotation-model/)."""
+archive's AnnotationCollection (https://www.w3.org/TR/annotation-model/).
+
+Their selectors describe the article page as it is served, so that annotation clients
+(Hypothesis, Apache Annotator) find the passages again in it: a TextQuoteSelector whose
+`exact`, `prefix` and `suffix` are the text of the page's DOM (`document.body.textContent`,
+prefix and suffix kept inside the passage's block), and a TextPositionSelector with offsets
+into that text counted in Unicode code points, as the W3C model counts them (Hypothesis counts
+UTF-16 units, the same where a page has no character beyond the BMP, and checks a position
+against the quote in any case). They are taken from the rendered page itself: each passage is
+marked there, `<mark aria-details="note-N">`.
+"""
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 from generator import urls as paths
 from generator.model import AnchoredNote, Article, PageSpec, Planned, RenderedArticle, Site
+from generator.text import name_key
 from generator.urls import Urls
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -53,8 +67,11 @@ def annotation_layout(site: Site, rendered: Mapping[str, RenderedArticle], urls:
     return AnnotationLayout(collection, places)
 
 
-def annotation_pages(site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls) -> list[Planned]:
-    """The collection, then one page per annotated article."""
+def annotation_pages(
+    site: Site, rendered: Mapping[str, RenderedArticle], urls: Urls, article_pages: Mapping[str, Planned]
+) -> list[Planned]:
+    """The collection, then one page per annotated article; `article_pages` by slug: the
+    selectors are taken from them as rendered."""
     layout = annotation_layout(site, rendered, urls)
     collection = layout.collection
     by_slug = {article.slug: article for article in site.articles}
@@ -64,8 +81,10 @@ def annotation_pages(site: Site, rendered: Mapping[str, RenderedArticle], urls: 
 
     def page(slug: str) -> PageSpec:
         start, prev, following = layout.places[slug]
-        data = _annotation_page(by_slug[slug], rendered[slug].notes, site, iri, collection, start, prev, following)
-        return PageSpec(paths.annotation_page(slug), PageSpec.JSON, data)
+        article, notes = by_slug[slug], rendered[slug].notes
+        data = _annotation_page(article, notes, site, urls, iri, collection, start, prev, following)
+        served = article_pages[paths.article(slug)].spec()
+        return PageSpec(paths.annotation_page(slug), PageSpec.ANNOTATIONS, {"document": data, "page": served})
 
     pages = [Planned(paths.ANNOTATIONS, frozenset(), lambda: PageSpec(paths.ANNOTATIONS, PageSpec.JSON, collection))]
     return pages + [
@@ -77,6 +96,7 @@ def _annotation_page(
     article: Article,
     notes: tuple[AnchoredNote, ...],
     site: Site,
+    urls: Urls,
     iri: Callable[[str], str],
     collection: dict[str, Any],
     start: int,
@@ -89,7 +109,7 @@ def _annotation_page(
         "type": "AnnotationPage",
         "partOf": {"id": collection["id"], "label": site.config.title, "total": collection["total"]},
         "startIndex": start,
-        "items": [annotation(article, note, site, iri) for note in notes],
+        "items": [annotation(article, note, site, urls, iri) for note in _as_written(article, notes)],
     }
     if prev:
         page["prev"] = iri(paths.annotation_page(prev))
@@ -98,28 +118,178 @@ def _annotation_page(
     return page
 
 
-def annotation(article: Article, note: AnchoredNote, site: Site, iri: Callable[[str], str]) -> dict[str, Any]:
+def _as_written(article: Article, notes: tuple[AnchoredNote, ...]) -> list[AnchoredNote]:
+    """In the order of the front matter (they are numbered in reading order), so that an
+    import of the page gives back the front matter as it was."""
+    order = {annotation: index for index, annotation in reversed(list(enumerate(article.annotations)))}
+    return sorted(notes, key=lambda note: order.get(note.annotation, len(order)))
+
+
+def annotation(
+    article: Article, note: AnchoredNote, site: Site, urls: Urls, iri: Callable[[str], str]
+) -> dict[str, Any]:
+    """One note as a W3C annotation. Its body says it three ways: the note as HTML (what a
+    reader sees; links absolute when the site has a host), as its Markdown (what the archive
+    keeps, for `rassegna import annotations`), and its kind as a tag; the entity it is about
+    identifies it. Its selectors are filled in from the page (served_selectors)."""
     purpose = PURPOSES[note.annotation.kind]
-    selector = {"type": "TextQuoteSelector", "exact": note.exact}
-    if note.prefix:
-        selector["prefix"] = note.prefix
-    if note.suffix:
-        selector["suffix"] = note.suffix
-    body: dict[str, Any] = {
-        "type": "TextualBody",
-        "value": note.html,
-        "format": "text/html",
-        "language": note.annotation.lang or article.lang,
-        "purpose": purpose,
-    }
+    language = note.annotation.lang or article.lang
+    source = iri(paths.article(article.slug))
+    page_url = urls.absolute(paths.article(article.slug))
+    html = absolute_links(note.html, page_url) if page_url else note.html
+    body: list[dict[str, Any]] = [
+        {"type": "TextualBody", "value": html, "format": "text/html", "language": language, "purpose": purpose},
+        {
+            "type": "TextualBody",
+            "value": note.annotation.note,
+            "format": "text/markdown",
+            "language": language,
+            "purpose": purpose,
+        },  # fmt: skip
+        {"type": "TextualBody", "value": note.annotation.kind, "purpose": "tagging"},
+    ]
+    ref = note.annotation.entity
+    entity_id = site.lookup.get(name_key(ref.text)) if ref else None
+    if entity_id:
+        body.append({"type": "SpecificResource", "source": iri(paths.entity(entity_id)), "purpose": "identifying"})
+    written = {key: getattr(note.annotation, key) for key in ("quote", "prefix", "suffix")}
     return {
-        "id": iri(paths.article(article.slug)) + f"#note-{note.number}",
+        "id": f"{source}#note-{note.number}",
         "type": "Annotation",
         "motivation": purpose,
         "body": body,
-        "target": {"source": iri(paths.article(article.slug)), "selector": selector},
+        "target": {"source": source, "note": note.number},
+        ANCHOR: {key: value for key, value in written.items() if value},
     }
+
+
+# The passage as the front matter names it (an extension, by an IRI of its own, that annotation
+# clients ignore): the selectors describe the page, this is for `rassegna import annotations`.
+ANCHOR = "rassegna:anchor"
+
+
+_HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def absolute_links(html: str, page_url: str) -> str:
+    """Links in HTML that we wrote (double-quoted attributes) made absolute against a page."""
+    return _HREF.sub(lambda m: m[1] + urljoin(page_url, m[2].replace("&amp;", "&")).replace("&", "&amp;") + m[3], html)
+
+
+def served_selectors(document: dict[str, Any], page_html: str) -> dict[str, Any]:
+    """The AnnotationPage with each target's selectors taken from its page as served."""
+    text = ServedText(page_html)
+
+    def selected(target: dict[str, Any]) -> dict[str, Any]:
+        return {"source": target["source"], "selector": text.selectors(target["note"])}
+
+    return {**document, "items": [{**item, "target": selected(item["target"])} for item in document["items"]]}
 
 
 def as_json(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# -- the page as served ------------------------------------------------------------------
+
+CONTEXT_CHARS = 32  # of prefix and suffix, at first; more where the quote needs it to be unique
+BLOCKS = frozenset(
+    "address article aside blockquote body dd details div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 "
+    "header li main nav ol p pre section summary table td th tr ul".split()
+)
+VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+_NOTE = re.compile(r"note-(\d+)")
+
+
+@dataclass
+class Passage:
+    start: int = -1  # in the page's text
+    end: int = -1
+    block: tuple[int, int] = (0, 0)  # the span of the block it lies in
+
+
+@dataclass
+class _Open:
+    tag: str
+    start: int
+    note: int | None = None  # the note whose passage this <mark> marks
+    notes: list[int] = field(default_factory=list)  # the passages that begin in this block
+
+
+class ServedText(HTMLParser):
+    """The text of a page's <body> as a browser's DOM has it (`document.body.textContent`),
+    and where each note's passage is in it. Our pages are well nested, as markdown-it and the
+    templates write them; the parsing rules that change text are followed: script, style and
+    (with scripting on, as in a browser) noscript hold raw text, and a newline right after
+    <pre> or <textarea> is dropped."""
+
+    CDATA_CONTENT_ELEMENTS = ("script", "style", "noscript")  # type: ignore[misc]
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.length = 0
+        self.in_body = False
+        self.open: list[_Open] = []
+        self.passages: dict[int, Passage] = {}
+        self.drop_newline = False
+        self.feed(html)
+        self.close()
+        self.text = "".join(self.parts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_body = self.in_body or tag == "body"
+        self.drop_newline = tag in ("pre", "textarea", "listing")
+        if not self.in_body or tag in VOID:
+            return
+        found = _NOTE.fullmatch(dict(attrs).get("aria-details") or "") if tag == "mark" else None
+        self.open.append(_Open(tag, self.length, int(found[1]) if found else None))
+        if found and int(found[1]) not in self.passages:
+            self.passages[int(found[1])] = Passage(self.length)
+            next(entry for entry in reversed(self.open) if entry.tag in BLOCKS).notes.append(int(found[1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if not any(entry.tag == tag for entry in self.open):
+            return  # a stray end tag: the DOM ignores it
+        while self.open:
+            entry = self.open.pop()
+            if entry.note is not None:
+                self.passages[entry.note].end = self.length  # the last of its marks ends it
+            for number in entry.notes:
+                self.passages[number].block = (entry.start, self.length)
+            if entry.tag == tag:
+                break  # text after </body>, even after </html>, is still the body's in the DOM
+
+    def handle_data(self, data: str) -> None:
+        if self.drop_newline and data.startswith("\n"):
+            data = data[1:]
+        self.drop_newline = False
+        if self.in_body:
+            self.parts.append(data)
+            self.length += len(data)
+
+    def selectors(self, number: int) -> list[dict[str, Any]]:
+        """A TextQuoteSelector and a TextPositionSelector for the passage of note `number`:
+        prefix and suffix inside its block, as long as the quote needs to be found once."""
+        passage, text = self.passages[number], self.text
+        start, end, (low, high) = passage.start, passage.end, passage.block
+        exact = text[start:end]
+        size = CONTEXT_CHARS
+        while True:
+            prefix, suffix = text[max(low, start - size) : start], text[end : min(high, end + size)]
+            if _matches(text, prefix, exact, suffix) == 1 or (start - size <= low and end + size >= high):
+                break
+            size *= 2
+        quote: dict[str, Any] = {"type": "TextQuoteSelector", "exact": exact}
+        quote |= {"prefix": prefix} if prefix else {}
+        quote |= {"suffix": suffix} if suffix else {}
+        position = {"type": "TextPositionSelector", "start": start, "end": end}  # code points: Python's own
+        return [quote, position]
+
+
+def _matches(text: str, prefix: str, exact: str, suffix: str) -> int:
+    """How many times `exact` is in `text` between `prefix` and `suffix`."""
+    whole, count, at = prefix + exact + suffix, 0, -1
+    while (at := text.find(whole, at + 1)) != -1:
+        count += 1
+    return count

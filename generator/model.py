@@ -198,9 +198,7 @@ class AnchoredNote(Compact):
 
     number: int
     annotation: Annotation
-    exact: str  # the passage as matched in the plain text
-    prefix: str  # the text just before and after it, for a W3C TextQuoteSelector
-    suffix: str
+    exact: str  # the passage as matched in the plain text (exports take it from the page: export.ServedText)
     html: str  # the note, rendered
 
 
@@ -227,6 +225,7 @@ class PageSpec(Compact):
     inputs: Any
 
     JSON = ":json"  # `inputs` written as JSON
+    ANNOTATIONS = ":annotations"  # `inputs` an AnnotationPage, its selectors taken from a page (export.served)
     BYTES = ":bytes"  # `inputs` written as they are
 
 

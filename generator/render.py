@@ -23,7 +23,7 @@ import jinja2
 
 from generator import urls as paths
 from generator.errors import Diagnostic
-from generator.export import as_json
+from generator.export import as_json, served_selectors
 from generator.i18n import Language
 from generator.load import CHANGED_WHILE_BUILDING, article_body
 from generator.markdown import Linker, name_matcher, render_article
@@ -196,6 +196,9 @@ class RenderPages:
             return bytes(spec.inputs)
         if spec.template == PageSpec.JSON:
             return as_json(spec.inputs)
+        if spec.template == PageSpec.ANNOTATIONS:
+            page = self.bytes_of(spec.inputs["page"]).decode("utf-8")
+            return as_json(served_selectors(spec.inputs["document"], page))
         return render_template(self.env, spec.template, self.with_bodies(spec.inputs))
 
     def with_bodies(self, value: Any) -> Any:

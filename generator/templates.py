@@ -6,6 +6,7 @@ theme), so a project overrides a template by having a file of the same name."""
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,17 @@ def make_environment(
     )
     urls = Urls(config.base_url)
     env.globals.update(site=config, lang=config.language, url=urls.url, absolute_url=urls.absolute, paths=paths)
-    env.filters.update(date=ui.date, number=ui.number)
+    env.filters.update(date=ui.date, number=ui.number, with_note_numbers=with_note_numbers)
     return env
+
+
+_MARKER = re.compile(r'(<a href="#note-(\d+)"[^>]*) data-n="\2"></a>')
+
+
+def with_note_numbers(html: str) -> str:
+    """An article's HTML for a feed reader, which has no stylesheet to draw the notes' numbers
+    from their markers' `data-n` (markdown.highlight.marker): the numbers written in."""
+    return _MARKER.sub(lambda m: f"{m[1]}>{m[2]}</a>", html)
 
 
 def check_templates(theme: Theme, compiled: Path | None = None) -> list[Diagnostic]:

@@ -11,6 +11,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -113,10 +114,7 @@ def browser():  # type: ignore[no-untyped-def]
     if reason is None and not CHROMIUM.exists():
         reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
     if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        _browser_skips.append(reason)
-        pytest.skip(reason)
+        missing(reason)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -130,6 +128,14 @@ def browser():  # type: ignore[no-untyped-def]
         )
         yield launched
         launched.close()
+
+
+def missing(reason: str) -> NoReturn:
+    """A browser test cannot run here: skipped with a notice at the end, a failure in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    _browser_skips.append(reason)
+    pytest.skip(reason)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]

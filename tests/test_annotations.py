@@ -89,8 +89,9 @@ def test_prefix_and_suffix_pick_one_of_several_matches() -> None:
     body = "Uno: 11 miliardi. Due: circa 11 miliardi. Tre: 11 miliardi."
     page = render(body, note("11 miliardi", prefix="circa "), note("11 miliardi", suffix=". Tre", line=9))
     assert page.problems == ()
-    first, second = sorted(page.notes, key=lambda n: n.annotation.line)
-    assert first.prefix.endswith("circa ") and second.suffix.startswith(". Tre")
+    assert len(page.notes) == 2
+    # both name the second: the one after "circa ", the one before ". Tre"
+    assert "Uno: 11 miliardi. Due: circa <mark" in page.html and "Tre: 11 miliardi." in page.html
 
 
 def test_overlapping_annotations_share_text_nodes_and_stay_nested() -> None:
@@ -116,7 +117,7 @@ def test_the_notes_go_with_their_top_level_block_linked_both_ways() -> None:
     html = page.html
     group, notes, listing = html.index('<div class="annotated-block">'), html.index('id="note-1"'), html.index("<ul>")
     assert group < notes < listing < html.index("</ul>\n</div>\n<p>Dopo")  # before the block: a float's place
-    assert '<a href="#note-1" id="ann-1" aria-label="Nota 1">1</a>' in html
+    assert '<a href="#note-1" id="ann-1" aria-label="Nota 1" data-n="1"></a>' in html  # the number: not text
     assert '<a class="note-back" href="#ann-1"' in html
     assert '<span class="kind">Verifica</span></p>' in html  # one label for the archive's notes, in the page
     assert '<a class="mention" href="/e/acme/" data-entity="acme">Acme</a>' in html  # the note's own mention
@@ -214,8 +215,26 @@ def test_exports_validate_against_the_w3c_schemas(exported: Path) -> None:
     item = data["items"][0]
     assert item["id"].startswith("https://example.github.io/archive/articles/bytedance-caccia-esperti-ai/#note-")
     assert item["target"]["source"] == "https://example.github.io/archive/articles/bytedance-caccia-esperti-ai/"
-    assert item["target"]["selector"]["type"] == "TextQuoteSelector"
-    assert item["body"]["format"] == "text/html"
+    assert [selector["type"] for selector in item["target"]["selector"]] == [
+        "TextQuoteSelector",
+        "TextPositionSelector",
+    ]
+    assert [(body["type"], body.get("format")) for body in item["body"]][:3] == [
+        ("TextualBody", "text/html"), ("TextualBody", "text/markdown"), ("TextualBody", None)
+    ]  # fmt: skip
+    by_quote = {i["target"]["selector"][0]["exact"]: i for i in data["items"]}
+    # prefix and suffix stay in the passage's block: this one begins its paragraph, after a heading
+    assert "prefix" not in by_quote["Nel 2021, ByteDance ha lanciato Volcano Engine"]["target"]["selector"][0]
+    long = by_quote[next(q for q in by_quote if q.startswith("si prevede"))]["target"]["selector"][0]
+    assert long["suffix"] == "."  # the end of its paragraph
+    # a note's links point at the site, not at wherever the annotation is read
+    with_link = next(
+        i for i in data["items"] if "New York Times" in i["body"][0]["value"] and "href" in i["body"][0]["value"]
+    )
+    assert 'href="https://example.github.io/archive/entities/new-york-times/"' in with_link["body"][0]["value"]
+    assert with_link["body"][3] == {
+        "type": "SpecificResource", "purpose": "identifying", "source": "https://example.github.io/archive/entities/new-york-times/"
+    }  # fmt: skip
     assert {i["motivation"] for i in data["items"]} >= {"assessing", "commenting", "describing", "editing"}
     assert json.loads(collection.read_text(encoding="utf-8"))["total"] == 7
 

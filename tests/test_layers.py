@@ -25,6 +25,7 @@ ORCHESTRATION = [
     "render",  # the render stage's work, in worker processes: markdown, templates, write
     "build",
     "check",
+    "importing",
     "incremental",
     "scaffold",
     "progress",

@@ -29,7 +29,6 @@ NOTES = "annotation_notes"
 GROUP_OPEN = "annotation_group_open"
 GROUP_CLOSE = "annotation_group_close"
 _TEXT_TOKENS = ("text", "code_inline", MENTION)
-SELECTOR_CONTEXT = 32  # characters of prefix and suffix kept in the exported selector
 
 
 @dataclass
@@ -216,8 +215,6 @@ def _note(
         number=number,
         annotation=annotation,
         exact=flat[start:end],
-        prefix=flat[max(0, start - SELECTOR_CONTEXT) : start],
-        suffix=flat[end : end + SELECTOR_CONTEXT],
         html=render(annotation.note),
     )
 

@@ -38,8 +38,10 @@ def markers_after(meta: dict[str, Any], env: Any) -> str:
 
 
 def marker(number: int, env: Any) -> str:
+    """A note's marker. Its number is drawn by the stylesheet from `data-n`, so that it is not
+    part of the page's text: annotation clients find a passage by the text around it."""
     label = escapeHtml(env.get("ui", ENGLISH_UI).tr("Note %(n)s", n=number))
-    return f'<sup class="note-ref"><a href="#note-{number}" id="ann-{number}" aria-label="{label}">{number}</a></sup>'
+    return f'<sup class="note-ref"><a href="#note-{number}" id="ann-{number}" aria-label="{label}" data-n="{number}"></a></sup>'
 
 
 def render_link_close(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:

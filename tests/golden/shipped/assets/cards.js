@@ -42,6 +42,7 @@
     if (!shown) return;
     shown.removeAttribute("aria-describedby");
     card.hidden = true;
+    card.replaceChildren(); // the page's text as it was: annotation clients anchor on it
     shown = null;
   }
 
