@@ -9,9 +9,7 @@ and each TextPositionSelector must slice the page's text (in code points) to the
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,50 +19,32 @@ from typing import Any
 import pytest
 
 from generator.export import ANCHOR
+from tests.anchoring.bundle import NoNpm, client_bundle
 from tests.conftest import REPO, SHARED, build_project, copy_content, missing, serve_directory
 
 pytestmark = pytest.mark.browser
-CLIENTS = Path(__file__).parent / "anchoring"  # package.json, its lock, entry.js
 MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
 
 
-def client_bundle() -> Path:
-    """The clients bundled into one script, made once per version of what goes into it."""
-    sources = [CLIENTS / name for name in ("package.json", "package-lock.json", "entry.js")]
-    key = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:16]
-    cache = Path(os.environ.get("RASSEGNA_TEST_CACHE", Path.home() / ".cache" / "rassegna-tests"))
-    folder = cache / f"anchoring-{key}"
-    bundle = folder / "anchoring.js"
-    if bundle.is_file():
-        return bundle
-    npm = shutil.which("npm")
-    if npm is None:
-        missing("npm is not installed (apt-get install nodejs npm): the annotation clients cannot be bundled")
-    folder.mkdir(parents=True, exist_ok=True)
-    for source in sources:
-        shutil.copy(source, folder / source.name)
-    quiet = {"check": True, "cwd": folder, "capture_output": True}
-    subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], **quiet)  # type: ignore[call-overload]
-    esbuild = folder / "node_modules" / ".bin" / "esbuild"
-    subprocess.run([str(esbuild), "entry.js", "--bundle", "--format=iife", "--outfile=anchoring.tmp.js"], **quiet)  # type: ignore[call-overload]
-    (folder / "anchoring.tmp.js").replace(bundle)
-    return bundle
-
-
 @pytest.fixture(scope="module")
-def clients() -> str:
-    return client_bundle().read_text(encoding="utf-8")
+def clients() -> Path:
+    try:
+        return client_bundle()
+    except NoNpm as exc:
+        missing(str(exc))
 
 
-def anchor_site(browser: Any, site: Path, base: str, clients: str) -> list[dict[str, Any]]:
-    """What the clients make of every annotation of the site, page by page as served."""
+def anchor_site(browser: Any, site: Path, base: str, clients: Path) -> list[dict[str, Any]]:
+    """What the clients make of every annotation of the site, page by page as served (the
+    clients' script beside the site, so that the browser reads it once)."""
     results = []
     page = browser.new_page()
+    shutil.copy(clients, site.parent / "anchoring-clients.js")
     with serve_directory(site.parent) as origin:
         for document in sorted(site.glob("articles/*/annotations.jsonld")):
             items = json.loads(document.read_text(encoding="utf-8"))["items"]
             page.goto(f"{origin}{base}articles/{document.parent.name}/")
-            page.add_script_tag(content=clients)
+            page.add_script_tag(url=f"{origin}/anchoring-clients.js")
             found = page.evaluate("items => anchorAll(items)", items)
             for item, result in zip(items, found, strict=True):
                 results.append({**result, "page": document.parent.name, "quote": item[ANCHOR]["quote"]})
@@ -89,7 +69,7 @@ def misanchored(results: list[dict[str, Any]]) -> list[str]:
 
 
 def test_every_annotation_of_the_shipped_archive_anchors_with_both_clients(
-    browser, clients: str, tmp_path: Path
+    browser, clients: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     site = tmp_path / "archive"
     build_project(REPO / "content", out=site, base_url="https://example.github.io/archive/")
@@ -100,15 +80,15 @@ def test_every_annotation_of_the_shipped_archive_anchors_with_both_clients(
 
 @pytest.mark.skipif(not MAKE_CORPUS.is_file(), reason="no ../shared/bench/make_corpus.py beside the checkout")
 def test_every_annotation_of_the_1k_synthetic_archive_anchors_with_both_clients(
-    browser, clients: str, tmp_path: Path
+    browser, clients: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "corpus"
     command = [sys.executable, str(MAKE_CORPUS), "--articles", "1000", "--entities", "200", "--out", str(corpus)]
     subprocess.run(command, check=True, capture_output=True)
     site = tmp_path / "archive"
-    build_project(corpus / "content", out=site, base_url="/archive/")
+    build_project(corpus / "content", out=site, base_url="/archive/", drafts=True)
     results = anchor_site(browser, site, "/archive/", clients)
-    assert len(results) == 1184  # every annotation of the archive
+    assert len(results) == 1184  # every annotation of the archive, its drafts' too
     wrong = misanchored(results)
     assert wrong == [], f"{len(wrong)} problems, the first: {wrong[:10]}"
 
@@ -150,7 +130,7 @@ riga di codice con dopo il razzo
 """
 
 
-def test_the_served_text_is_the_browsers_and_hard_passages_anchor(browser, clients: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_served_text_is_the_browsers_and_hard_passages_anchor(browser, clients: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from generator.export import ServedText
 
     content = copy_content(REPO / "content", tmp_path / "content")
