@@ -128,26 +128,20 @@ def _as_written(article: Article, notes: tuple[AnchoredNote, ...]) -> list[Ancho
 def annotation(
     article: Article, note: AnchoredNote, site: Site, urls: Urls, iri: Callable[[str], str]
 ) -> dict[str, Any]:
-    """One note as a W3C annotation. Its body says it three ways: the note as HTML (what a
-    reader sees; links absolute when the site has a host), as its Markdown (what the archive
-    keeps, for `rassegna import annotations`), and its kind as a tag; the entity it is about
-    identifies it. Its selectors are filled in from the page (served_selectors)."""
+    """One note as a W3C annotation. Its body says it four ways: the note as HTML (what a
+    reader sees; links absolute when the site has a host), as the Markdown it was written in
+    (for `rassegna import annotations`), its kind as a tag, and the entity it is about. Its
+    selectors are filled in from the page (served_selectors)."""
     purpose = PURPOSES[note.annotation.kind]
     language = note.annotation.lang or article.lang
     source = iri(paths.article(article.slug))
     page_url = urls.absolute(paths.article(article.slug))
     html = absolute_links(note.html, page_url) if page_url else note.html
     body: list[dict[str, Any]] = [
-        {"type": "TextualBody", "value": html, "format": "text/html", "language": language, "purpose": purpose},
-        {
-            "type": "TextualBody",
-            "value": note.annotation.note,
-            "format": "text/markdown",
-            "language": language,
-            "purpose": purpose,
-        },  # fmt: skip
-        {"type": "TextualBody", "value": note.annotation.kind, "purpose": "tagging"},
+        {"type": "TextualBody", "value": text, "format": form, "language": language, "purpose": purpose}
+        for text, form in ((html, "text/html"), (note.annotation.note, "text/markdown"))
     ]
+    body.append({"type": "TextualBody", "value": note.annotation.kind, "purpose": "tagging"})
     ref = note.annotation.entity
     entity_id = site.lookup.get(name_key(ref.text)) if ref else None
     if entity_id:
