@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -86,5 +87,26 @@ def stream(function: Callable[[Sequence[T]], list[R]], chunks: Iterable[Sequence
     if jobs <= 1:
         yield from map(function, chunks)
         return
-    with _context().Pool(jobs, initializer=_install, initargs=(function,)) as pool:
+    with _pool(jobs, function) as pool:
         yield from pool.imap(_run, chunks, chunksize=1)
+
+
+def _pool(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> Any:
+    """Worker processes for `function`. The processes the pool starts (the forkserver among
+    them, which would print a traceback if Ctrl-C came while it imports the generator) start
+    with Ctrl-C ignored, which Python then leaves so; this process holds a Ctrl-C that comes
+    meanwhile and gets it once the pool is up (Linux keeps a blocked signal pending even while
+    it is ignored)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return _start(jobs, function)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return _start(jobs, function)
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _start(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> Any:
+    return _context().Pool(jobs, initializer=_install, initargs=(function,))
