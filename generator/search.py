@@ -93,9 +93,13 @@ def bundles(pages: Iterable[tuple[str, str]], size: int | None = None) -> list[B
 
 def recorded(site: Path) -> dict[str, str]:
     """The bundles the site's index has, with their keys; none if it has no readable index."""
+    return {folder: str(entry.get("pages")) for folder, entry in recorded_entries(site).items()}
+
+
+def recorded_entries(site: Path) -> dict[str, dict[str, object]]:
     try:
         listed = json.loads((site / BUNDLES).read_bytes())["bundles"]
-        return {str(bundle["folder"]): str(bundle["pages"]) for bundle in listed}
+        return {str(bundle["folder"]): dict(bundle) for bundle in listed}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -125,13 +129,23 @@ def index_site(
     the search box and the list of bundles: each bundle's as soon as Pagefind has made it.
     Nothing is written into the site; `cancelled` is asked as Pagefind runs (see Cancelled)."""
     keys = [bundle.key(site) for bundle in planned]  # the pages as they are indexed
-    for number, bundle in enumerate(todo):
-        for name, data in index_pages(pagefind, site, bundle.pages, cancelled):
-            if name in UI and number == 0:
+    empty = {folder for folder, entry in recorded_entries(site).items() if entry.get("empty")}
+    box = False  # the search box's files: from the first bundle made
+    for bundle in todo:
+        files = index_pages(pagefind, site, bundle.pages, cancelled)
+        empty.discard(bundle.folder)
+        if not files:
+            empty.add(bundle.folder)  # a theme's pages with nothing marked to index
+        for name, data in files:
+            if name in UI and not box:
                 yield f"{FOLDER}/{name}", data
             elif not name.startswith(UI + UNUSED):
                 yield f"{FOLDER}/{bundle.folder}/{name}", data
-    listed = [{"folder": bundle.folder, "pages": key} for bundle, key in zip(planned, keys, strict=True)]
+        box = box or bool(files)
+    listed = [
+        {"folder": bundle.folder, "pages": key, **({"empty": True} if bundle.folder in empty else {})}
+        for bundle, key in zip(planned, keys, strict=True)
+    ]
     yield BUNDLES, json.dumps({"bundles": listed}, indent=1).encode() + b"\n"
 
 
@@ -140,9 +154,12 @@ def index_pages(
 ) -> list[tuple[str, bytes]]:
     """Pagefind's index of these pages of the site, file by file. Pagefind indexes a folder:
     it is given one of links to the pages, under their paths in the site (their URLs)."""
+    marked = [page for page in pages if b"data-pagefind-body" in (site / page).read_bytes()]
+    if not marked:
+        return []  # Pagefind would fail: a theme whose pages mark nothing to index
     with _scratch(site) as folder:
         source, output = Path(folder, "pages"), Path(folder, "index")
-        for page in pages:
+        for page in marked:
             _link(site / page, source / page)
         _run([str(pagefind), "--site", str(source), "--output-path", str(output), "--silent"], cancelled)
         files = sorted(path for path in output.rglob("*") if path.is_file())

@@ -33,7 +33,7 @@
       return response.json();
     })
     .then(function (listed) {
-      start(listed.bundles);
+      start(listed.bundles.filter(function (bundle) { return !bundle.empty; }));
     })
     .catch(function (error) {
       box.textContent = box.dataset.broken;
