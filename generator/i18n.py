@@ -18,7 +18,7 @@ from pathlib import Path
 
 import babel
 from babel.core import UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 from babel.numbers import format_decimal
@@ -106,6 +106,14 @@ class Language:
         if day not in self._dates:
             self._dates[day] = str(format_date(day, "long", locale=self.locale))
         return self._dates[day]
+
+    def month(self, year: int, month: int) -> str:
+        """'febbraio 2025', 'February 2025': CLDR's month and year."""
+        return str(format_skeleton("yMMMM", dt.date(year, month, 1), locale=self.locale))
+
+    def month_name(self, month: int) -> str:
+        """'febbraio', 'February': the month standing alone, as a list of months shows it."""
+        return str(format_date(dt.date(2000, month, 1), "LLLL", locale=self.locale))
 
     def type_label(self, entity_type: str, plural: bool = False) -> str:
         return self.tr(ENTITY_TYPES[entity_type][plural])

@@ -158,6 +158,8 @@ class Planner:
             *(plan.entity_feed(entity) for entity in site.entities.values()),
             plan.tags_index(),
             *(page for tag in graph.tags for page in plan.tag(tag)),
+            *(page for year in plan.by_month for page in plan.year(year)),
+            *(page for year, months in plan.by_month.items() for m in months for page in plan.month(year, m)),
             *(plan.tag_feed(tag) for tag in graph.tags),
             plan.site_feed(),
             plan.search(),
@@ -194,6 +196,7 @@ class Planner:
             "items": items,
             "pagination": pagination,
             "top_entities": self.ranked(counts),
+            "years": self.years(),
             "json_ld": self.collection_json_ld(
                 paths.home(pagination.page), self.site.config.title, [(i.url, i.title) for i in items]
             ),
@@ -236,6 +239,7 @@ class Planner:
             "json_ld": self.article_json_ld(article, entity_ids),
             "annotations_url": self.urls.url(paths.annotation_page(slug)) if self.rendered[slug].notes else None,
             "cards": [self.card(e) for e in entity_ids],
+            "month_url": self.urls.url(paths.month(article.date.year, article.date.month)),
         }
 
     def card(self, entity_id: str) -> dict[str, str]:
@@ -376,6 +380,62 @@ class Planner:
             "entity": self.entity_link(entity_id) if entity_id else None,
             "tag_feed_url": self.urls.url(paths.tag_feed(tag.slug)),
         }
+
+    # -- date archives -------------------------------------------------------------------
+
+    @functools.cached_property
+    def by_month(self) -> dict[int, dict[int, list[str]]]:
+        """The articles by year and month, newest first (as the site lists them)."""
+        found: dict[int, dict[int, list[str]]] = {}
+        for article in self.site.articles:
+            found.setdefault(article.date.year, {}).setdefault(article.date.month, []).append(article.slug)
+        return found
+
+    def years(self) -> list[Link]:
+        """Every year of the archive, newest first, with its number of articles."""
+        return [
+            Link(self.urls.url(paths.year(year)), str(year), self.ui.number(sum(map(len, months.values()))))
+            for year, months in self.by_month.items()
+        ]
+
+    def year(self, year: int) -> Iterator[Planned]:
+        slugs = [slug for month in self.by_month[year].values() for slug in month]
+        title = self.ui.tr("Articles of %(year)s", year=str(year))
+        for page, chunk, pagination in self.paginate(slugs, lambda n: paths.year(year, n)):
+            months = [
+                Link(self.urls.url(paths.month(year, m)), self.ui.month_name(m), self.ui.number(len(found)))
+                for m, found in self.by_month[year].items()
+            ]
+            more = {"months": months, "year": None, "count": len(slugs)}
+            yield self.period(paths.year(year, page), str(year), title, chunk, pagination, more)
+
+    def month(self, year: int, month: int) -> Iterator[Planned]:
+        slugs = self.by_month[year][month]
+        name = self.ui.month(year, month)
+        title = self.ui.tr("Articles of %(month)s", month=name)
+        up = Link(self.urls.url(paths.year(year)), str(year))
+        for page, chunk, pagination in self.paginate(slugs, lambda n: paths.month(year, month, n)):
+            more = {"months": [], "year": up, "count": len(slugs)}
+            yield self.period(paths.month(year, month, page), name, title, chunk, pagination, more)
+
+    def period(
+        self, path: str, name: str, title: str, chunk: list[str], pagination: Pagination, more: Context
+    ) -> Planned:
+        """A year's or a month's page of articles."""
+
+        def context() -> Context:
+            items = [self.item(slug) for slug in chunk]
+            json_ld = self.collection_json_ld(path, title, [(i.url, i.title) for i in items])
+            return {
+                "period": name,
+                "heading": title,
+                "items": items,
+                "pagination": pagination,
+                "json_ld": json_ld,
+                **more,
+            }
+
+        return self.page(path, "period.html", chunk, context, lambda c: {"title": self.paged(title, c["pagination"])})
 
     @functools.cached_property
     def entity_of_tag(self) -> dict[str, str]:

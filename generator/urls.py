@@ -85,6 +85,14 @@ def tag_feed(slug: str) -> str:
     return f"tags/{slug}/feed.xml"
 
 
+def year(value: int, page: int = 1) -> str:
+    return paged(f"{value:04d}/", page)
+
+
+def month(year: int, month: int, page: int = 1) -> str:
+    return paged(f"{year:04d}/{month:02d}/", page)
+
+
 def search() -> str:
     return "search/"
 

@@ -50,6 +50,8 @@ PAGE_TYPES = (
     "entities-index",
     "tags-index",
     "tag",  # the one with the most articles
+    "year",  # the newest
+    "month",  # the newest
     "search",  # with a query, results shown
     "404",
 )
@@ -166,6 +168,10 @@ def pick_pages(archive: str, out: Path) -> tuple[dict[str, str], dict[str, str]]
     tags = listings(out / "tags")
     tag = max(tags, key=lambda slug: listed_articles(tags[slug]), default=None)
     pick("tag", f"tags/{tag}/" if tag else None, "no tag pages in this archive")
+    years = sorted(folder.name for folder in out.iterdir() if re.fullmatch(r"\d{4}", folder.name))
+    pick("year", f"{years[-1]}/" if years else None, "no year pages")
+    months = sorted(path.parent.relative_to(out).as_posix() for path in out.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/index.html"))  # fmt: skip
+    pick("month", f"{months[-1]}/" if months else None, "no month pages")
 
     if archive == "shipped" or "entity" not in found:
         query = "tiktok"
