@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -318,6 +319,7 @@ def _build(
     plan = plan_data(site, rendered, urls, page_plan)
     copies = files_to_copy(site, theme, inputs)
     check_collisions(plan, copies, diagnostics)
+    check_moved(site, plan, diagnostics)
     if diagnostics.errors:
         raise ContentError(diagnostics.sorted())
 
@@ -784,6 +786,18 @@ def check_collisions(pages: Sequence[Planned], copies: list[Copy], diagnostics: 
         if copy.path in taken:
             diagnostics.error(copy.source, 0, f"would overwrite the generated file {copy.path}: rename or move it")
         taken.add(copy.path)
+
+
+def check_moved(site: Site, plan: Sequence[Planned], diagnostics: Diagnostics) -> None:
+    """An old address (`aliases: [/old/path/]`) must be free: no page of the site there, and no
+    other old address. Each is a page of the plan, so a taken one is there twice."""
+    count = Counter(Urls.file_for(page.path) for page in plan)
+    owners = [(a.path, a.moved_from) for a in site.articles] + [(e.path, e.moved_from) for e in site.entities.values()]
+    for source, moved in owners:
+        for old, line in moved:
+            if count[Urls.file_for(old)] > 1 and source is not None:
+                problem = f"'aliases': /{old} is the address of another page, or another page's alias: remove it here"
+                diagnostics.error(source, line, problem)
 
 
 def all_names(site: Site) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from generator.build import (
     all_names,
     check_collisions,
     check_inputs,
+    check_moved,
     files_to_copy,
     linker_for,
     plan_data,
@@ -103,12 +104,14 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     site = resolve(loaded, diagnostics)
     ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
     rendered = render_articles(site, loaded.files, ui, diagnostics, options.jobs)
-    if site.static_files:  # only they can take a generated file's place
+    moved = any(a.moved_from for a in site.articles) or any(e.moved_from for e in site.entities.values())
+    if site.static_files or moved:  # only they can take a generated file's place
         urls = Urls(site.config.base_url)
         plan = plan_data(
             site, rendered, urls, planner(site, rendered, build_graph(site, rendered), urls, ui, {}).pages()
         )
         check_collisions(plan, files_to_copy(site, theme, {}), diagnostics)
+        check_moved(site, plan, diagnostics)
     review(site, loaded.files, rendered, diagnostics, complete=not diagnostics.errors)
     return site
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import parallel
+from generator import urls as paths
 from generator.config import load_config
 from generator.errors import Diagnostics
 from generator.files import is_ignored, link_problem
@@ -41,7 +42,7 @@ from generator.text import MENTION_RE, digest, is_language_tag, is_slug, slugify
 
 ARTICLE_KEYS = (
     "title", "date", "updated", "slug", "lang", "summary", "source", "authors", "tags",
-    "about", "entities", "annotations", "draft",
+    "about", "entities", "annotations", "draft", "aliases",
 )  # fmt: skip
 ENTITY_KEYS = ("name", "type", "aliases", "description", "wikidata", "website", "parent", "related")
 SOURCE_KEYS = ("name", "url", "published")
@@ -231,6 +232,7 @@ def load_article(path: Path, data: bytes, site_language: str, diagnostics: Diagn
         annotations=_annotations(fields, error, lambda line, msg: diagnostics.warning(path, line, msg)),
         draft=fields.boolean("draft"),
         body_refs=body_mentions(doc.body, doc.body_line, error),
+        moved_from=_moved_from(fields, error, names=False),
     )
     if article.updated is not None and moment_of(article.updated) < article.moment:
         error(fields.line("updated"), "'updated' is before 'date': an article is updated after it is published")
@@ -290,7 +292,9 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
     if website and not URL_RE.fullmatch(website):
         error(fields.line("website"), f"'website' must be an http(s) URL, not '{website}'")
     parent = _single_ref(fields, "parent", error)
-    aliases, alias_langs = _aliases(fields, error)
+    every, langs = _aliases(fields, error)
+    names = [(name, lang) for name, lang in zip(every, langs or ("",) * len(every), strict=True) if name[0] != "/"]
+    aliases, alias_langs = tuple(n for n, _ in names), tuple(lang for _, lang in names)
     entity = Entity(
         id=path.stem,
         name=fields.text("name", required=True),
@@ -298,6 +302,7 @@ def load_entity(path: Path, data: bytes, diagnostics: Diagnostics) -> Entity | N
         path=path,
         aliases=aliases,
         alias_langs=alias_langs if any(alias_langs) else (),
+        moved_from=_moved_from(fields, error, names=True),
         description=fields.text("description"),
         wikidata=wikidata,
         website=website,
@@ -334,6 +339,25 @@ def _aliases(fields: Fields, error: Report) -> tuple[tuple[str, ...], tuple[str,
         names.append(str(name).strip())
         langs.append(lang or "")
     return tuple(names), tuple(langs)
+
+
+def _moved_from(fields: Fields, error: Report, names: bool) -> tuple[tuple[str, int], ...]:
+    """The old addresses in `aliases` (the key Hugo and Zola use for them): every item for an
+    article, the items starting with '/' for an entity (the others are its other names)."""
+    value = fields.doc.data.get("aliases")
+    found = []
+    for index, item in enumerate(value if isinstance(value, list) else [value] if value else []):
+        text = item.get("name") if isinstance(item, dict) else item
+        if not isinstance(text, str) or (names and not text.startswith("/")):
+            continue
+        line = fields.line("aliases", index)
+        path = paths.moved_from(text.strip())
+        if path is None:
+            example = "/2019/vecchio-indirizzo/"
+            error(line, f"each item of 'aliases' must be an old address of the page under the site, such as '{example}', not '{text}'")  # fmt: skip
+            continue
+        found.append((path, line))
+    return tuple(found)
 
 
 def _language(fields: Fields, default: str, error: Report) -> str:

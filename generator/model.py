@@ -96,6 +96,7 @@ class Article(Compact):
     tags_line: int = 1
     body_refs: tuple[EntityRef, ...] = ()  # the body's [[...]] mentions, with their lines
     updated: dt.date | dt.datetime | None = None  # when it was last changed, if it was
+    moved_from: tuple[tuple[str, int], ...] = ()  # its old addresses (site paths), with their lines
 
     @property
     def day(self) -> dt.date:
@@ -128,6 +129,7 @@ class Entity(Compact):
     path: Path | None  # None for a stub: referenced by an article but without a file
     aliases: tuple[str, ...] = ()
     alias_langs: tuple[str, ...] = ()  # each alias's language, '' if not given; () if none is
+    moved_from: tuple[tuple[str, int], ...] = ()  # its old addresses (aliases that are paths), with their lines
     description: str = ""
     wikidata: str | None = None
     website: str | None = None

@@ -165,7 +165,8 @@ class Planner:
             plan.search(),
             plan.not_found(),
         ]
-        return pages + plan.sitemaps([page for page in pages if page.path == paths.home() or page.path.endswith("/")])
+        listed = plan.sitemaps([page for page in pages if page.path == paths.home() or page.path.endswith("/")])
+        return pages + listed + plan.redirects()  # listed nowhere: a redirect is no page of the site
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -380,6 +381,17 @@ class Planner:
             "entity": self.entity_link(entity_id) if entity_id else None,
             "tag_feed_url": self.urls.url(paths.tag_feed(tag.slug)),
         }
+
+    def redirects(self) -> list[Planned]:
+        """A page at each old address of an article or entity (`aliases: [/old/path/]`) that
+        sends the reader on to it."""
+        moved = [(old, paths.article(a.slug), a.title) for a in self.site.articles for old, _ in a.moved_from]
+        moved += [(old, paths.entity(e.id), e.name) for e in self.site.entities.values() for old, _ in e.moved_from]
+        return [self.redirect(old, target, title) for old, target, title in moved]
+
+    def redirect(self, old: str, target: str, title: str) -> Planned:
+        context = {"target": self.urls.url(target), "canonical": self.page_url(target), "title": title}
+        return Planned(old, frozenset(), lambda: PageSpec(old, "redirect.html", context))
 
     # -- date archives -------------------------------------------------------------------
 

@@ -97,6 +97,23 @@ def search() -> str:
     return "search/"
 
 
+_OLD_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def moved_from(text: str) -> str | None:
+    """An old address of a page, as `aliases:` gives it ('/old/path/', '/old.html', under the
+    site's base path), as a site path ('old/path/', 'old.html'); None if it is not one."""
+    if not text.startswith("/") or text.startswith("//"):
+        return None
+    path = text[1:]
+    if path and not path.endswith("/") and not path.endswith((".html", ".htm")):
+        path += "/"
+    segments = path.removesuffix("/").split("/")
+    if not path or any(s in (".", "..") or not _OLD_SEGMENT.fullmatch(s) for s in segments):
+        return None
+    return path
+
+
 def annotation_page(slug: str) -> str:
     return f"articles/{slug}/annotations.jsonld"
 
