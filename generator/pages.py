@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
+import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 from generator import urls as paths
 from generator.i18n import Language
+from generator.layout import force_layout, radial_layout
 from generator.model import (
     ENTITY_TYPES,
     AnchoredNote,
@@ -39,6 +42,12 @@ from generator.urls import Urls
 FEED_ENTRIES = 50
 SITEMAP_URLS = 50_000  # the most one sitemap may list
 TOP_ENTITIES = 24
+MAP_ENTITIES = 40  # on the map of the archive: the most mentioned
+MAP_LINKS = 4  # each one's strongest co-mentions drawn
+NEIGHBOURS = 10  # on an entity's own map
+MAP_SIZE = (1000, 700)
+NEIGHBOURHOOD_SIZE = (760, 480)
+LABEL_CHARS = 22  # a longer name is shortened on a map (its circle's title has it whole)
 TOP_PER_TYPE = 12  # on the entities index, before the A to Z of each type
 SNIPPETS_PER_ARTICLE = 3
 
@@ -154,6 +163,7 @@ class Planner:
             *plan.home(),
             *(plan.article(article) for article in site.articles),
             plan.entities_index(),
+            plan.archive_map(),
             *(page for entity in site.entities.values() for page in plan.entity(entity)),
             *(plan.entity_feed(entity) for entity in site.entities.values()),
             plan.tags_index(),
@@ -307,6 +317,8 @@ class Planner:
             notes = self.graph.entity_notes.get(entity.id, ()) if first else ()  # as they are now
             base = self.entity_base(entity, notes, len(slugs))
             base["notes"] = self.entity_notes(entity) if first else ""
+            base["timeline"] = self.timeline(entity.id) if first else None
+            base["neighbourhood"] = self.neighbourhood(entity.id) if first else None
             items = [self.item(slug, self.graph.mentions.get((entity.id, slug), ())) for slug in chunk]
             return {**base, "items": items, "pagination": pagination}
 
@@ -322,6 +334,110 @@ class Planner:
             yield self.page(
                 paths.entity(entity.id, page), "entity.html", shows, partial(context, chunk, pagination), share
             )
+
+    # -- maps ---------------------------------------------------------------------------
+
+    def archive_map(self) -> Planned:
+        """The co-mention network of the most mentioned entities, laid out at build time."""
+        counts = self.graph.entity_articles
+        ranked = sorted(counts, key=lambda e: (-len(counts[e]), name_key(self.site.entities[e].name), e))
+        chosen = ranked[:MAP_ENTITIES]
+        edges: dict[tuple[str, str], float] = {}
+        for entity_id in chosen:
+            strongest = [(o, n) for o, n in self.graph.co_mentions.get(entity_id, ()) if o in chosen][:MAP_LINKS]
+            edges.update({tuple(sorted((entity_id, other))): float(n) for other, n in strongest})  # type: ignore[misc]
+
+        def context() -> Context:
+            title = self.ui.tr("Map of the archive")
+            drawing = self.drawing(chosen, edges, force_layout, MAP_SIZE)
+            links = [self.entity_link(e, self.ui.number(len(counts[e]))) for e in chosen]
+            withs = [self.ranked(self.graph.co_mentions.get(e, ())[:3]) for e in chosen]
+            listed = [{"entity": link, "with": others} for link, others in zip(links, withs, strict=True)]
+            json_ld = self.collection_json_ld(paths.archive_map(), title, [(link.url, link.text) for link in links])
+            return {"drawing": drawing, "listed": listed, "json_ld": json_ld}
+
+        return self.page(
+            paths.archive_map(), "map.html", (), context, lambda _: {"title": self.ui.tr("Map of the archive")}
+        )
+
+    def neighbourhood(self, entity_id: str) -> Context | None:
+        """An entity and those most often mentioned with it, around it."""
+        around = [other for other, _ in self.graph.co_mentions.get(entity_id, ())[:NEIGHBOURS]]
+        if not around:
+            return None
+        shared = dict(self.graph.co_mentions.get(entity_id, ()))
+        edges = {(entity_id, other): float(shared[other]) for other in around}
+        place = lambda nodes, links, w, h: radial_layout(entity_id, around, w, h)  # noqa: E731
+        return self.drawing([entity_id, *around], edges, place, NEIGHBOURHOOD_SIZE)
+
+    def drawing(self, nodes: list[str], edges: Mapping[tuple[str, str], float], place: Any, size: tuple[int, int]) -> Context:  # fmt: skip
+        """Nodes and links as the template draws them: circles sized by articles, coloured by
+        type, each a link to its entity's page; lines as wide as the articles in common."""
+        width, height = size
+        side_margin = 110 if place is force_layout else 200  # room for the labels beside the nodes
+        laid = place(nodes, edges, width - 2 * side_margin, height - 80)
+        at = {node: (x + side_margin, y + 40) for node, (x, y) in laid.items()}
+        counts = {e: len(self.graph.entity_articles.get(e, ())) for e in nodes}
+        most = max(counts.values(), default=1) or 1
+        heaviest = max(edges.values(), default=1.0) or 1.0
+        circles = []
+        for e in nodes:
+            x, y = at[e]
+            entity = self.site.entities[e]
+            radius = round(6 + 16 * math.sqrt(counts[e] / most), 1)
+            label = self.ui.ngettext("%(num)s article", "%(num)s articles", counts[e])
+            side = "middle" if abs(x - width / 2) < width / 10 else "start" if x > width / 2 else "end"
+            label_x = x if side == "middle" else x + radius + 6 if side == "start" else x - radius - 6
+            label_y = y + radius + 18 if side == "middle" else y + 6
+            short = entity.name if len(entity.name) <= LABEL_CHARS else entity.name[: LABEL_CHARS - 1].rstrip() + "…"
+            circles.append({"url": self.urls.url(paths.entity(e)), "name": entity.name, "short": short, "type": entity.type, "x": round(x, 1), "y": round(y, 1), "r": radius, "label_x": round(label_x, 1), "label_y": round(label_y, 1), "anchor": side, "count": label})  # fmt: skip
+        lines = [
+            {
+                "x1": round(at[a][0], 1),
+                "y1": round(at[a][1], 1),
+                "x2": round(at[b][0], 1),
+                "y2": round(at[b][1], 1),
+                "width": round(1 + 5 * w / heaviest, 1),
+            }  # fmt: skip
+            for (a, b), w in sorted(edges.items())
+        ]
+        return {"width": width, "height": height, "circles": circles, "lines": lines}
+
+    def timeline(self, entity_id: str) -> Context | None:
+        """The articles that mention an entity, counted by month (by year past three years),
+        every period from the first to the last included, drawn as bars at build time: the
+        numbers (bars as boxes in a TIMELINE_WIDTH x TIMELINE_HEIGHT view, labels, totals) for
+        the template's inline SVG and its table."""
+        slugs = self.graph.entity_articles.get(entity_id, ())
+        if not slugs:
+            return None
+        days = sorted((self.by_slug[slug].day, slug) for slug in slugs)
+        (first, first_slug), (last, last_slug) = days[0], days[-1]
+        by_year = last.year - first.year >= 3
+        period = (lambda d: (d.year, 1)) if by_year else (lambda d: (d.year, d.month))  # noqa: E731
+        counts = Counter(period(day) for day, _ in days)
+        periods = _periods(period(first), period(last), by_year)
+        most = max(counts.values())
+        step = TIMELINE_WIDTH / len(periods)
+        chart = TIMELINE_HEIGHT
+        bars = []
+        for index, (year, month) in enumerate(periods):
+            n = counts.get((year, month), 0)
+            height = round(chart * n / most, 1)
+            label = str(year) if by_year else self.ui.month(year, month)
+            x, width = round(index * step + step * 0.1, 1), round(step * 0.8, 1)
+            bars.append({"label": label, "count": n, "x": x, "y": round(chart - height, 1), "width": width, "height": height})  # fmt: skip
+        mentions = sum(len(self.graph.mentions.get((entity_id, slug), ())) for slug in slugs)
+        return {
+            "bars": bars,
+            "by_year": by_year,
+            "width": TIMELINE_WIDTH,
+            "height": TIMELINE_HEIGHT,
+            "first": Link(self.urls.url(paths.article(first_slug)), self.ui.date(first)),
+            "last": Link(self.urls.url(paths.article(last_slug)), self.ui.date(last)),
+            "articles": len(slugs),
+            "mentions": mentions,
+        }
 
     def entity_base(self, entity: Entity, notes: tuple[tuple[str, AnchoredNote], ...], total: int) -> Context:
         parent = self.site.parents.get(entity.id)
@@ -753,6 +869,17 @@ class Planner:
         if same_as:
             thing["sameAs"] = same_as
         return thing
+
+
+TIMELINE_WIDTH, TIMELINE_HEIGHT = 640, 100
+
+
+def _periods(first: tuple[int, int], last: tuple[int, int], by_year: bool) -> list[tuple[int, int]]:
+    """Every year, or every month, from `first` to `last`: the empty ones are part of a timeline."""
+    if by_year:
+        return [(year, 1) for year in range(first[0], last[0] + 1)]
+    months = range(first[0] * 12 + first[1] - 1, last[0] * 12 + last[1])
+    return [(n // 12, n % 12 + 1) for n in months]
 
 
 def initial(name: str) -> str:

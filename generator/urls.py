@@ -65,6 +65,10 @@ def entities() -> str:
     return "entities/"
 
 
+def archive_map() -> str:
+    return "map/"
+
+
 def entity(entity_id: str, page: int = 1) -> str:
     return paged(f"entities/{entity_id}/", page)
 

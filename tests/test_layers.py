@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
-CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel", "files", "project"}
+CORE = {"errors", "model", "text", "urls", "i18n", "frontmatter", "parallel", "files", "project", "layout"}
 STAGES = {
     "config",
     "cache",

@@ -52,6 +52,7 @@ PAGE_TYPES = (
     "tag",  # the one with the most articles
     "year",  # the newest
     "month",  # the newest
+    "map",
     "search",  # with a query, results shown
     "404",
 )
@@ -172,6 +173,7 @@ def pick_pages(archive: str, out: Path) -> tuple[dict[str, str], dict[str, str]]
     pick("year", f"{years[-1]}/" if years else None, "no year pages")
     months = sorted(path.parent.relative_to(out).as_posix() for path in out.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/index.html"))  # fmt: skip
     pick("month", f"{months[-1]}/" if months else None, "no month pages")
+    pick("map", "map/", "no map/index.html")
 
     if archive == "shipped" or "entity" not in found:
         query = "tiktok"
@@ -418,7 +420,7 @@ def test_sampled_pages_of_the_corpus_are_valid_html(sites, archive: str) -> None
 
 # --- 4. screenshots of the shipped archive, and its dark mode -----------------------------------
 
-SCREENSHOT_TYPES = ("home", "article", "entity", "entities-index", "tag", "search", "404")
+SCREENSHOT_TYPES = ("home", "article", "entity", "entities-index", "tag", "year", "map", "search", "404")
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -1,0 +1,66 @@
+"""The map of the archive: the co-mention network of the most mentioned entities, laid out at
+build time (the same archive, the same bytes), each node a link to its entity; an entity's
+page shows its own neighbourhood the same way."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.layout import force_layout, radial_layout
+from tests.conftest import MakeProject, build_project
+
+ENTITIES = {f"entities/{e}.md": f"---\nname: {e.title()}\ntype: {t}\n---\n" for e, t in [("anna", "person"), ("bit", "organization"), ("roma", "place"), ("dati", "topic"), ("solo", "person")]}  # fmt: skip
+ARTICLES = {
+    "articles/a1.md": "---\ntitle: A1\ndate: 2025-01-01\n---\n[[anna]] [[bit]] [[roma]]\n",
+    "articles/a2.md": "---\ntitle: A2\ndate: 2025-01-02\n---\n[[anna]] [[bit]]\n",
+    "articles/a3.md": "---\ntitle: A3\ndate: 2025-01-03\n---\n[[anna]] [[dati]]\n",
+    "articles/a4.md": "---\ntitle: A4\ndate: 2025-01-04\n---\n[[solo]]\n",
+}
+
+
+def test_the_map_draws_each_entity_as_a_link_sized_by_articles(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"site.yml": "title: T\nlanguage: it\n", **ENTITIES, **ARTICLES})
+    build_project(content)
+    page = (tmp_path / "site/map/index.html").read_text(encoding="utf-8")
+    nodes = re.findall(r'<a href="(/entities/\w+/)" class="node type-(\w+)"><circle cx="[\d.]+" cy="[\d.]+" r="([\d.]+)">', page)  # fmt: skip
+    radius = {url: float(r) for url, _, r in nodes}
+    assert set(radius) == {f"/entities/{e}/" for e in ("anna", "bit", "roma", "dati", "solo")}
+    assert radius["/entities/anna/"] == 22.0 and radius["/entities/anna/"] > radius["/entities/bit/"] > radius["/entities/roma/"]  # fmt: skip
+    assert ("/entities/anna/", "person") in {(u, t) for u, t, _ in nodes}
+    widths = sorted(float(w) for w in re.findall(r'<line [^>]*stroke-width="([\d.]+)"/>', page))
+    assert widths == [3.5, 3.5, 3.5, 6.0]  # anna-bit share two articles; solo shares none
+    assert '<title id="map-title">Mappa dell&#39;archivio</title>' in page
+    listed = re.search(r'<ol class="map-list">.*?</ol>', page, re.S)[0]  # type: ignore[index]
+    assert re.search(r'<a href="/entities/anna/">Anna</a> <span class="count">3</span> — soprattutto con <a href="/entities/bit/">Bit</a> \(2\)', listed)  # fmt: skip
+    again = tmp_path / "again"
+    build_project(content, out=again, cache=False)
+    assert (again / "map/index.html").read_bytes() == (tmp_path / "site/map/index.html").read_bytes()
+
+
+def test_an_entity_page_shows_its_neighbourhood(make_project: MakeProject, tmp_path: Path) -> None:
+    content = make_project({"site.yml": "title: T\nlanguage: it\n", **ENTITIES, **ARTICLES})
+    build_project(content)
+    page = (tmp_path / "site/entities/anna/index.html").read_text(encoding="utf-8")
+    drawn = re.findall(r'<a href="(/entities/\w+/)" class="node', page)
+    assert drawn == [
+        "/entities/anna/",
+        "/entities/bit/",
+        "/entities/dati/",
+        "/entities/roma/",
+    ]  # itself, then by articles in common
+    assert '<title id="neighbourhood">Anna e le entità citate negli stessi articoli</title>' in page
+    assert 'class="node' not in (tmp_path / "site/entities/solo/index.html").read_text(
+        encoding="utf-8"
+    )  # nobody with it
+
+
+def test_the_layouts_are_deterministic_and_inside_the_box() -> None:
+    nodes = [f"n{i}" for i in range(30)]
+    edges = {(f"n{i}", f"n{(i * 7) % 30}"): float(i % 5 + 1) for i in range(30)}
+    first = force_layout(nodes, edges, 800, 500)
+    assert first == force_layout(nodes, edges, 800, 500)
+    assert all(0 <= x <= 800 and 0 <= y <= 500 for x, y in first.values())
+    assert len(set(first.values())) == 30  # no two on the same spot
+    around = radial_layout("c", ["a", "b", "d", "e"], 400, 400)
+    assert around["c"] == (200.0, 200.0) and around["a"] == (200.0, 56.0)  # the closest at the top
