@@ -28,6 +28,7 @@ from generator.cache import (
     generator_digest,
     load_manifest,
     load_state,
+    save_gone,
     save_state,
     scan,
 )
@@ -90,6 +91,8 @@ class BuildResult:
     written: int = 0  # files added or replaced in the site
     removed: int = 0  # files no page makes any more
     changed: tuple[str, ...] = ()  # the files written and removed, by path in the site
+    pages_removed: tuple[str, ...] = ()  # the pages it published no more (their paths: 'articles/x/')
+    pages_present: tuple[str, ...] = ()  # every page it published
     indexed: tuple[int, int, float] = (0, 0, 0.0)  # search bundles made again, of how many, in seconds
 
 
@@ -193,6 +196,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildResul
         if previous.store is not None:
             try:
                 save_state(previous.store, built.state)
+                save_gone(previous.store, result.pages_removed, result.pages_present)
             except OSError as exc:  # the site is built: a cache that cannot be saved only costs time
                 problem = Diagnostic(str(previous.store), 0, "warning", f"cannot save the build cache: "
                                      f"{exc.strerror}; the next build will be a full one")  # fmt: skip
@@ -357,6 +361,12 @@ def _build(
         written=len(written.staged),
         removed=len(stale),
         changed=tuple(sorted({*written.staged, *stale})),
+        pages_removed=tuple(
+            sorted(
+                page_of(path) for path in stale if path.endswith(".html") and not path.startswith(f"{SEARCH_FOLDER}/")
+            )
+        ),  # fmt: skip
+        pages_present=tuple(page.path for page in plan if page.path.endswith("/") or page.path.endswith(".html")),
         indexed=indexed,
     )
     if touched is None or options.atomic:  # after the commit: the unchanged files are new links
@@ -410,6 +420,11 @@ class Index:
     removed: set[str]  # the files of the last index that this one no longer has
     made: int = 0  # bundles made again
     bundles: int = 0  # in all
+
+
+def page_of(file: str) -> str:
+    """The site path a file serves: 'articles/x/index.html' -> 'articles/x/'."""
+    return file.removesuffix("index.html") if file == "index.html" or file.endswith("/index.html") else file
 
 
 def search_bundles(site: Site) -> list[Bundle]:
@@ -503,9 +518,10 @@ def reworded(previous: Previous, content: Content, rendered: Mapping[str, Render
 def placement(article: Article) -> tuple[object, ...]:
     """What places an article in the site's lists and indexes; the date as written, not only
     the instant, since pages show the day it names; when it was updated, which the sitemap
-    gives for every list it is on."""
+    gives for every list it is on; its old addresses, each a page of its own."""
     updated = article.updated.isoformat() if article.updated else None
-    return article.slug, article.date.isoformat(), updated, article.tags, article.draft
+    moved = tuple(path for path, _ in article.moved_from)
+    return article.slug, article.date.isoformat(), updated, article.tags, article.draft, moved
 
 
 def references(article: Article) -> tuple[object, ...]:

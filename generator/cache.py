@@ -20,6 +20,7 @@ import importlib
 import os
 import pickle
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -78,6 +79,25 @@ def load_manifest(directory: Path, settings: str) -> Manifest | None:
 def load_state(directory: Path, manifest: Manifest) -> BuildState | None:
     state = _read(directory / STATE_FILE)
     return state if isinstance(state, BuildState) and state.manifest.stamp == manifest.stamp else None
+
+
+GONE_FILE = "gone.txt"
+
+
+def save_gone(directory: Path, removed: Iterable[str], present: Iterable[str]) -> None:
+    """The pages earlier builds published that the site no longer has (`removed` by this
+    one, or before and not back since): `rassegna check --site` warns of each."""
+    kept = set(present)
+    gone = sorted((set(read_gone(directory)) | set(removed)) - kept)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / GONE_FILE).write_text("".join(f"{page}\n" for page in gone), encoding="utf-8")
+
+
+def read_gone(directory: Path) -> list[str]:
+    try:
+        return (directory / GONE_FILE).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return []
 
 
 def save_state(directory: Path, state: BuildState) -> None:

@@ -19,6 +19,7 @@ from generator.build import (
     render_articles,
     site_language,
 )
+from generator.cache import cache_dir, read_gone
 from generator.config import normalize_base_url
 from generator.errors import Diagnostic, Diagnostics, UsageError
 from generator.graph import build_graph
@@ -89,6 +90,13 @@ def check(options: CheckOptions) -> CheckResult:
             )
         base_url = options.base_url or built_for or (site.config.base_url if site else "/")
         files = check_site(options.site, Urls(normalize_base_url(base_url)).base_path, diagnostics)
+        for page in read_gone(cache_dir(options.site)):
+            diagnostics.warning(
+                options.site / page,
+                0,
+                f"an earlier build published /{page} and the site no longer has it: if the page moved, add "
+                f"'aliases: [/{page}]' to its front matter, so that links to the old address keep working",
+            )
     if options.strict:
         diagnostics.apply_strict()
     articles, entities = (len(site.articles), len(site.entities)) if site else (0, 0)

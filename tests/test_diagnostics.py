@@ -360,7 +360,7 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
             "articles/x.md",
             "---\ntitle: T\ndate: 2025-02-10\ncolour: red\n---\nBody.\n",
             "content/articles/x.md:4: warning: unknown key 'colour' is ignored; known keys: title, date, updated, slug, lang, "
-            "summary, source, authors, tags, about, entities, annotations, draft",
+            "summary, source, authors, tags, about, entities, annotations, draft, aliases",
             id="article-key-unknown",
         ),
         pytest.param(
@@ -385,7 +385,7 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
             "articles/x.md",
             "---\ntitle: T\ndate: 2025-02-10\non: 2025-02-11\n---\nBody.\n",
             "content/articles/x.md:4: warning: unknown key 'on' is ignored; known keys: title, date, updated, slug, lang, "
-            "summary, source, authors, tags, about, entities, annotations, draft",
+            "summary, source, authors, tags, about, entities, annotations, draft, aliases",
             id="yaml-boolean-key",
         ),
     ],

@@ -91,3 +91,26 @@ def test_an_old_address_that_is_taken_is_an_error_at_its_line(make_project: Make
         f"{where}/bad.md:6: error: 'aliases': /vecchio.html {taken}",
         f"{where}/nuovo.md:4: error: 'aliases': /vecchio.html {taken}",
     ]
+
+
+def test_check_site_warns_of_a_page_gone_without_an_alias(make_project: MakeProject, tmp_path: Path) -> None:
+    from generator.check import CheckOptions, check
+
+    content = make_project({"articles/vecchio.md": "---\ntitle: Vecchio\ndate: 2025-01-10\n---\nTesto.\n"})
+    site = tmp_path / "site"
+    build_project(content)
+    old = content / "articles/vecchio.md"
+    old.rename(content / "articles/nuovo.md")  # renamed: its address changes
+    build_project(content)
+    warnings = [d for d in check(CheckOptions(content=None, site=site)).diagnostics if "earlier build" in d.message]
+    assert [(d.path, d.level) for d in warnings] == [(str(site / "articles/vecchio/"), "warning")]
+    assert "add 'aliases: [/articles/vecchio/]'" in warnings[0].message
+    build_project(content)  # a build that changes nothing keeps the warning
+    assert [d for d in check(CheckOptions(content=None, site=site)).diagnostics if "earlier build" in d.message]
+    moved = content / "articles/nuovo.md"
+    moved.write_text(
+        moved.read_text(encoding="utf-8").replace("date:", "aliases: [/articles/vecchio/]\ndate:"), encoding="utf-8"
+    )
+    build_project(content)
+    assert not [d for d in check(CheckOptions(content=None, site=site)).diagnostics if "earlier build" in d.message]
+    assert "url=/articles/nuovo/" in (site / "articles/vecchio/index.html").read_text(encoding="utf-8")
