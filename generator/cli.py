@@ -307,6 +307,9 @@ def run_check(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     try:
         imported = import_annotations(args.content, args.file)
+    except OSError as exc:  # an article that cannot be written: the ones before it were
+        print(f"rassegna: error: cannot write {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except ContentError as exc:
         report(exc.diagnostics)
         errors = sum(1 for d in exc.diagnostics if d.level == "error")
