@@ -32,8 +32,8 @@ def test_version_and_help() -> None:
 def test_a_build_ends_with_a_one_line_summary(tmp_path: Path) -> None:
     result = rassegna("build", "--out", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
-    # 27 pages and the date archives of the seed's year and month
-    summary = r"built 29 pages \(1 article, 19 entities\) in \d+\.\d\d s into .*site: "
+    # 27 pages, the date archives of the seed's year and month, the map
+    summary = r"built 30 pages \(1 article, 19 entities\) in \d+\.\d\d s into .*site: "
     made = r"; search index: 1 of 1 bundle made in \d+\.\d\d s"  # a small archive's index: one bundle
     first = re.fullmatch(summary + r"(\d+) files rendered, (\d+) written" + made, result.stdout.splitlines()[0])
     assert first, result.stdout
