@@ -28,7 +28,7 @@ def test_the_map_draws_each_entity_as_a_link_sized_by_articles(make_project: Mak
     assert set(radius) == {f"/entities/{e}/" for e in ("anna", "bit", "roma", "dati", "solo")}
     assert radius["/entities/anna/"] == 22.0 and radius["/entities/anna/"] > radius["/entities/bit/"] > radius["/entities/roma/"]  # fmt: skip
     assert ("/entities/anna/", "person") in {(u, t) for u, t, _ in nodes}
-    widths = sorted(float(w) for w in re.findall(r'<line [^>]*stroke-width="([\d.]+)"/>', page))
+    widths = sorted(float(w) for w in re.findall(r'<line [^>]*stroke-width="([\d.]+)"></line>', page))
     assert widths == [3.5, 3.5, 3.5, 6.0]  # anna-bit share two articles; solo shares none
     assert '<title id="map-title">Mappa dell&#39;archivio</title>' in page
     listed = re.search(r'<ol class="map-list">.*?</ol>', page, re.S)[0]  # type: ignore[index]
