@@ -25,6 +25,7 @@ from generator import urls as paths
 from generator.build import check_inputs, linker_for
 from generator.errors import ContentError, Diagnostics
 from generator.export import ANCHOR, PURPOSES
+from generator.frontmatter import split_document
 from generator.load import article_body, load_content
 from generator.markdown import render_article
 from generator.model import Annotation, Article, Site
@@ -313,9 +314,8 @@ def _anchoring_problem(site: Site, article: Article, body: str | None, annotatio
 
 
 def existing(text: str) -> list[dict[str, Any]]:
-    front = text.split("\n---", 1)[0]
-    data = yaml.safe_load(front.removeprefix("---")) or {}
-    found = data.get("annotations") if isinstance(data, dict) else None
+    """The annotations the front matter has (it was loaded without errors: it parses)."""
+    found = split_document(text).data.get("annotations")
     return list(found) if isinstance(found, list) else []
 
 

@@ -47,6 +47,7 @@ MAP_LINKS = 4  # each one's strongest co-mentions drawn
 NEIGHBOURS = 10  # on an entity's own map
 MAP_SIZE = (1000, 700)
 NEIGHBOURHOOD_SIZE = (760, 480)
+MAP_LABEL_ROOM, NEIGHBOURHOOD_LABEL_ROOM = 110, 200  # left and right of a drawing, for the labels beside its nodes
 LABEL_CHARS = 22  # a longer name is shortened on a map (its circle's title has it whole)
 TOP_PER_TYPE = 12  # on the entities index, before the A to Z of each type
 SNIPPETS_PER_ARTICLE = 3
@@ -349,7 +350,7 @@ class Planner:
 
         def context() -> Context:
             title = self.ui.tr("Map of the archive")
-            drawing = self.drawing(chosen, edges, force_layout, MAP_SIZE)
+            drawing = self.drawing(chosen, edges, force_layout, MAP_SIZE, MAP_LABEL_ROOM)
             links = [self.entity_link(e, self.ui.number(len(counts[e]))) for e in chosen]
             withs = [self.ranked(self.graph.co_mentions.get(e, ())[:3]) for e in chosen]
             listed = [{"entity": link, "with": others} for link, others in zip(links, withs, strict=True)]
@@ -368,13 +369,12 @@ class Planner:
         shared = dict(self.graph.co_mentions.get(entity_id, ()))
         edges = {(entity_id, other): float(shared[other]) for other in around}
         place = lambda nodes, links, w, h: radial_layout(entity_id, around, w, h)  # noqa: E731
-        return self.drawing([entity_id, *around], edges, place, NEIGHBOURHOOD_SIZE)
+        return self.drawing([entity_id, *around], edges, place, NEIGHBOURHOOD_SIZE, NEIGHBOURHOOD_LABEL_ROOM)
 
-    def drawing(self, nodes: list[str], edges: Mapping[tuple[str, str], float], place: Any, size: tuple[int, int]) -> Context:  # fmt: skip
+    def drawing(self, nodes: list[str], edges: Mapping[tuple[str, str], float], place: Any, size: tuple[int, int], side_margin: int) -> Context:  # fmt: skip
         """Nodes and links as the template draws them: circles sized by articles, coloured by
         type, each a link to its entity's page; lines as wide as the articles in common."""
         width, height = size
-        side_margin = 110 if place is force_layout else 200  # room for the labels beside the nodes
         laid = place(nodes, edges, width - 2 * side_margin, height - 80)
         at = {node: (x + side_margin, y + 40) for node, (x, y) in laid.items()}
         counts = {e: len(self.graph.entity_articles.get(e, ())) for e in nodes}
