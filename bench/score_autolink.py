@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,9 +42,9 @@ def strip_article(text: str, keep_entities: bool) -> tuple[str, Mentions]:
     document = split_document(text)
     gold: Mentions = Counter()
 
-    def plain(match: object) -> str:
-        target, label = match.group(1).strip(), match.group(2)  # type: ignore[attr-defined]
-        gold[(target, label or target)] += 1
+    def plain(match: re.Match[str]) -> str:
+        target, label = match.group(1).strip(), match.group(2)
+        gold[(target, label or target)] += 1  # the corpora write every mention with its text
         return label or target
 
     body = MENTION_RE.sub(plain, document.body)
