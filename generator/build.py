@@ -44,7 +44,17 @@ from generator.model import Article, Content, Entity, FileRecord, Graph, Planned
 from generator.pages import Planner, plain_files, showing
 from generator.parallel import default_jobs, map_in_chunks
 from generator.project import Theme, find_theme
-from generator.render import UNCHANGED, BodyStore, Lexicon, RenderBodies, RenderPages, pickled
+from generator.render import (
+    UNCHANGED,
+    BodyStore,
+    FindWords,
+    Lexicon,
+    RenderBodies,
+    RenderPages,
+    common_words,
+    lowercase_words,
+    pickled,
+)
 from generator.resolve import resolve
 from generator.search import FOLDER as SEARCH_FOLDER
 from generator.search import INSTALL_HINT, Bundle, SearchError, bundles, find_pagefind, index_site, kept, out_of_date
@@ -307,6 +317,7 @@ def _build(
 
     # render the bodies (into the store), plan every page
     inputs = input_digests(previous, content)
+    site, words = with_common_words(site, content.files, options.jobs, state.words if state else {})
     render_key = fingerprint(generator_digest(), site.config, lexicon(site), ui.key)
     body_keys = {a.slug: article_key(a, content.files[str(a.path)].digest, render_key) for a in site.articles}
     store = body_store(options)
@@ -317,6 +328,7 @@ def _build(
         site, content.files, ui, diagnostics, options.jobs, progress_of_render, cached, body_keys, store
     )
     urls = Urls(site.config.base_url)
+    site = with_found_entities(site, rendered)
     graph = build_graph(site, rendered)
     pages_planner = planner(site, rendered, graph, urls, ui, body_keys)
     page_plan = pages_planner.pages()
@@ -331,7 +343,7 @@ def _build(
     # only those that show them can have
     index = [path for path in previous.present if path.startswith(f"{SEARCH_FOLDER}/")] if pagefind else []
     outputs = [Urls.file_for(page.path) for page in plan] + [copy.path for copy in copies] + index
-    touched = reworded(previous, content, rendered)
+    touched = reworded(previous, content, rendered, words)
     stale = set(previous.present) - set(outputs)  # no page makes them any more (or never did)
     stamp = uuid.uuid4().hex
     site_key = fingerprint(generator_digest(), site.config, ui.key, theme_digests(theme, inputs))
@@ -381,7 +393,7 @@ def _build(
         store.keep_only(body_keys.values())  # bodies of articles since edited or gone
     bodies = {slug: (body_keys[slug], body) for slug, body in rendered.items()}
     keys = written.keys if touched is None else previous.pages | written.keys
-    state = BuildState(manifest, content.files, bodies, keys)
+    state = BuildState(manifest, content.files, bodies, keys, words)
     return Built(
         result,
         state,
@@ -491,7 +503,9 @@ def write_index(
     return made
 
 
-def reworded(previous: Previous, content: Content, rendered: Mapping[str, RenderedArticle]) -> set[str] | None:
+def reworded(
+    previous: Previous, content: Content, rendered: Mapping[str, RenderedArticle], words: Words
+) -> set[str] | None:
     """The articles changed since the last build, if their edits only reworded them and nothing
     else changed: then every list, count and index is as it was, and only the pages that show
     them can differ (pages.showing). None when the edits did more, or the site is not intact."""
@@ -511,8 +525,16 @@ def reworded(previous: Previous, content: Content, rendered: Mapping[str, Render
             return None
         if len(known[1].notes) != len(rendered[after.slug].notes):
             return None  # the annotation collection numbers notes across articles
+        if linked_entities(known[1]) != linked_entities(rendered[after.slug]):
+            return None  # autolinking found other entities: lists and counts change
+        if state.words.get(after.slug, ("", ()))[1] != words.get(after.slug, ("", ()))[1]:
+            return None  # the archive's common words, and so every article's links, may change
         slugs.add(after.slug)
     return slugs
+
+
+def linked_entities(body: RenderedArticle) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(mention.entity for mention in body.mentions))
 
 
 def placement(article: Article) -> tuple[object, ...]:
@@ -747,7 +769,45 @@ def input_digests(previous: Previous, content: Content) -> dict[str, tuple[Signa
 def lexicon(site: Site) -> tuple[object, ...]:
     """What every page may show of every entity, and what every body resolves names with."""
     entities = tuple((e.id, e.name, e.type, e.aliases, e.wikidata, e.is_stub) for e in site.entities.values())
-    return entities, tuple(sorted(site.lookup.items()))
+    return entities, tuple(sorted(site.lookup.items())), tuple(sorted(site.common_words))
+
+
+Words = dict[str, tuple[str, tuple[str, ...]]]  # slug -> (key, the lowercase names its text writes)
+
+
+def with_common_words(
+    site: Site, files: Mapping[str, FileRecord], jobs: int = 1, known: Words | None = None
+) -> tuple[Site, Words]:
+    """The site with the lowercase names its articles use as ordinary words (only archive-wide
+    autolinking needs them), and what each article writes, to count again after an edit;
+    those in `known` under the same key are not read again."""
+    lexicon = lexicon_of(site)
+    words = lowercase_words(lexicon)
+    if lexicon.scope != "archive" or lexicon.mode == "none" or not words:
+        return site, {}
+    names_key = fingerprint(words)
+    keys = {a.slug: fingerprint(files[str(a.path)].digest, names_key) for a in site.articles}
+    known = known or {}
+    todo = [(a, files[str(a.path)].digest) for a in site.articles if known.get(a.slug, ("",))[0] != keys[a.slug]]
+    fresh = dict(zip((a.slug for a, _ in todo), map_in_chunks(FindWords(words), todo, jobs), strict=True))
+    found: Words = {}
+    for slug, key in keys.items():
+        if slug not in fresh:
+            found[slug] = known[slug]
+        elif (written := fresh[slug]) is not None:  # None: changed while building, which rendering reports
+            found[slug] = (key, written)
+    common = common_words((written for _, written in found.values()), len(site.articles))
+    return replace(site, common_words=common), found
+
+
+def with_found_entities(site: Site, rendered: Mapping[str, RenderedArticle]) -> Site:
+    """The site with the entities each article's text links without declaring them."""
+    found = {}
+    for slug, declared in site.article_entities.items():
+        linked = dict.fromkeys(m.entity for m in rendered[slug].mentions if m.entity not in declared)
+        if linked:
+            found[slug] = tuple(linked)
+    return replace(site, found_entities=found)
 
 
 def render_articles(
@@ -821,16 +881,20 @@ def all_names(site: Site) -> tuple[str, ...]:
 
 
 def linker_for(site: Site, slug: str | None = None, matcher: object = None) -> Linker:
-    """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names."""
-    return lexicon_of(site).linker(site.article_entities.get(slug, ()) if slug else (), matcher)
+    """Resolution and URLs for the Markdown stage; with a slug, that article's autolink names
+    (without, those of a note or an entity page: none)."""
+    if slug is None:
+        return lexicon_of(site).linker((), matcher, article=False)
+    return lexicon_of(site).linker(site.article_entities.get(slug, ()), matcher)
 
 
 def lexicon_of(site: Site) -> Lexicon:
     """One lexicon per site: made from 20,000 entities, it is worth keeping."""
-    if _lexicons.get(id(site.entities), (None,))[0] is not site.entities:
+    made = _lexicons.get(id(site.entities))
+    if made is None or made[0] is not site.entities or made[1] != (site.common_words, site.config):
         _lexicons.clear()
-        _lexicons[id(site.entities)] = (site.entities, Lexicon.of(site))
-    return _lexicons[id(site.entities)][1]
+        made = _lexicons[id(site.entities)] = (site.entities, (site.common_words, site.config), Lexicon.of(site))
+    return made[2]
 
 
-_lexicons: dict[int, tuple[object, Lexicon]] = {}
+_lexicons: dict[int, tuple[object, object, Lexicon]] = {}

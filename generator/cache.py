@@ -64,6 +64,7 @@ class BuildState:
     files: dict[str, FileRecord] = field(default_factory=dict)  # article or entity file -> record
     rendered: dict[str, tuple[str, RenderedArticle]] = field(default_factory=dict)  # slug -> (key, body)
     pages: dict[str, str] = field(default_factory=dict)  # page path -> key
+    words: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # slug -> (key, lowercase names)
 
 
 def cache_dir(out: Path) -> Path:

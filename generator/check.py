@@ -13,11 +13,14 @@ from generator.build import (
     check_inputs,
     check_moved,
     files_to_copy,
+    lexicon_of,
     linker_for,
     plan_data,
     planner,
     render_articles,
     site_language,
+    with_common_words,
+    with_found_entities,
 )
 from generator.cache import cache_dir, read_gone
 from generator.config import normalize_base_url
@@ -111,7 +114,9 @@ def check_content(options: CheckOptions, content: Path, diagnostics: Diagnostics
     loaded = load_content(content, diagnostics, options.base_url, options.drafts, options.jobs)
     site = resolve(loaded, diagnostics)
     ui = site_language(site.config.language, theme, content / "site.yml", diagnostics)
+    site, _ = with_common_words(site, loaded.files, options.jobs)
     rendered = render_articles(site, loaded.files, ui, diagnostics, options.jobs)
+    site = with_found_entities(site, rendered)
     moved = any(a.moved_from for a in site.articles) or any(e.moved_from for e in site.entities.values())
     if site.static_files or moved:  # only they can take a generated file's place
         urls = Urls(site.config.base_url)
@@ -140,7 +145,7 @@ def review(
 
 
 def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
-    mentioned = {entity_id for ids in site.article_entities.values() for entity_id in ids}
+    mentioned = {entity_id for slug in site.article_entities for entity_id in site.entities_of(slug)}
     for entity in site.entities.values():
         if entity.path is not None and entity.id not in mentioned:
             diagnostics.warning(
@@ -153,7 +158,7 @@ def _entities_no_article_mentions(site: Site, diagnostics: Diagnostics) -> None:
 
 def _articles_without_entities(site: Site, diagnostics: Diagnostics) -> None:
     for article in site.articles:
-        if not site.article_entities.get(article.slug):
+        if not site.entities_of(article.slug):
             diagnostics.warning(
                 article.path,
                 1,
@@ -172,11 +177,12 @@ def _names_left_unlinked(
         return
     matcher = name_matcher(tuple(sorted(names)))
     for article in site.articles:
-        known = {*site.article_entities.get(article.slug, ()), *(m.entity for m in rendered[article.slug].mentions)}
+        known = {*site.entities_of(article.slug), *(m.entity for m in rendered[article.slug].mentions)}
         body = article_body(article, files[str(article.path)].digest)
         if body is None:
             continue  # rendering it has said so
-        for line, name in unlinked_names(body, linker_for(site, article.slug), names, matcher):
+        linker = linker_for(site, article.slug, lexicon_of(site).matcher)  # every name: made once
+        for line, name in unlinked_names(body, linker, names, matcher):
             entity = site.entities[names[name]]
             if entity.id not in known:
                 known.add(entity.id)  # once per article

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from generator.errors import Diagnostics
 from generator.files import link_problem
 from generator.frontmatter import Document, Fields, FrontMatterError, clean_text, clean_values, parse_yaml
-from generator.model import AUTOLINK_MODES, SiteConfig
+from generator.model import AUTOLINK_MODES, AUTOLINK_SCOPES, SiteConfig
 from generator.text import is_language_tag
 
 DEFAULTS = SiteConfig(title="")  # every default lives in the dataclass
@@ -52,6 +52,7 @@ def load_config(path: Path, diagnostics: Diagnostics, base_url: str | None = Non
         language=reader.text("language", default=DEFAULTS.language),
         base_url=normalize_base_url(reader.text("base_url", default=DEFAULTS.base_url)),
         autolink=reader.text("autolink", default=DEFAULTS.autolink),
+        autolink_scope=reader.text("autolink_scope", default=DEFAULTS.autolink_scope),
         per_page=_per_page(data.get("per_page", DEFAULTS.per_page), reader, diagnostics, path),
         cname=reader.text("cname", default=DEFAULTS.cname).strip().lower(),
         search=reader.boolean("search") if "search" in data else DEFAULTS.search,
@@ -92,6 +93,12 @@ def _check(config: SiteConfig, reader: Fields, diagnostics: Diagnostics, path: P
             path,
             reader.line("autolink"),
             f"'autolink' must be one of {', '.join(AUTOLINK_MODES)}, not '{config.autolink}'",
+        )
+    if config.autolink_scope not in AUTOLINK_SCOPES:
+        diagnostics.error(
+            path,
+            reader.line("autolink_scope"),
+            f"'autolink_scope' must be one of {', '.join(AUTOLINK_SCOPES)}, not '{config.autolink_scope}'",
         )
     if not is_language_tag(config.language):
         diagnostics.error(

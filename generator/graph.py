@@ -19,7 +19,7 @@ RELATED_MAX_SHARED = 500
 def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
     entity_articles: dict[str, list[str]] = defaultdict(list)
     for article in site.articles:  # newest first, so every list is too
-        for entity_id in site.article_entities[article.slug]:
+        for entity_id in site.entities_of(article.slug):
             entity_articles[entity_id].append(article.slug)
     mentions: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for slug, page in rendered.items():
@@ -45,7 +45,7 @@ def build_graph(site: Site, rendered: dict[str, RenderedArticle]) -> Graph:
 def with_edited_article(graph: Graph, site: Site, rendered: Mapping[str, RenderedArticle], slug: str) -> Graph:
     """The graph after an edit of one article that kept its date, tags and entities: only its
     mentions and the annotations it ties to entities can differ."""
-    entity_ids = site.article_entities[slug]  # its mentions and annotations name only these
+    entity_ids = site.entities_of(slug)  # its mentions and annotations name only these
     mentions = dict(graph.mentions)
     for entity_id in entity_ids:
         mentions.pop((entity_id, slug), None)
@@ -83,7 +83,8 @@ def _co_mentions(site: Site) -> dict[str, tuple[tuple[str, int], ...]]:
     """Per entity, those found in the same articles: most shared articles first, then by name
     (then id) among equals, as pages list them."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for ids in site.article_entities.values():
+    for slug in site.article_entities:
+        ids = site.entities_of(slug)
         for entity_id in ids:
             counts[entity_id].update(ids)  # itself included, and removed below: a loop in C
     by_name = {e: (name_key(entity.name), e) for e, entity in site.entities.items() if e in counts}
@@ -108,7 +109,7 @@ def _related_articles(site: Site, entity_articles: dict[str, list[str]]) -> dict
     related: dict[str, tuple[str, ...]] = {}
     for index, slug in enumerate(slugs):
         shared: Counter[int] = Counter()
-        for entity_id in site.article_entities[slug]:
+        for entity_id in site.entities_of(slug):
             shared.update(members.get(entity_id, ()))
         shared.pop(index, None)
         ranked = sorted(shared)  # newest first

@@ -39,10 +39,11 @@ from generator.files import signatures_of
 from generator.frontmatter import body_of
 from generator.graph import with_edited_article
 from generator.load import load_article
-from generator.markdown import render_article
+from generator.markdown import lowercase_names, name_matcher, render_article
 from generator.model import Article, FileRecord, Planned, RenderedArticle
 from generator.pages import showing
 from generator.project import find_theme
+from generator.render import lowercase_words
 from generator.resolve import resolve_known
 from generator.search import BUNDLES, find_pagefind
 from generator.search import FOLDER as SEARCH_FOLDER
@@ -192,14 +193,27 @@ class Workspace:
         if known != (site.article_entities[article.slug], site.article_about[article.slug]):
             return None
         linker = linker_for(site, article.slug, self._matcher_for(built))
-        body = render_article(body_of(data, article.body_line), linker, article.annotations, built.ui, article.lang)
+        text = body_of(data, article.body_line)
+        body = render_article(text, linker, article.annotations, built.ui, article.lang)
         old_notes = len(built.rendered[article.slug].notes)
         if body.problems or body.errors or len(body.notes) != old_notes:
             return None  # errors are reported by a full build; note numbering spans articles
+        found = tuple(dict.fromkeys(m.entity for m in body.mentions if m.entity not in known[0]))
+        if found != site.found_entities.get(article.slug, ()) or not self._same_words(built, article.slug, text):
+            return None  # entity lists and counts change, or the archive's common words may
         record = FileRecord(digest(data), article, (), site.config.language)
         key = article_key(article, record.digest, built.render_key)
         built.pages.bodies.put(key, body.html)
         return Edit(path, record, article, replace(body, html=""), key)
+
+    def _same_words(self, built: Built, slug: str, text: str) -> bool:
+        """Whether the article writes the same lowercase names as before (the archive counts
+        them: see build.with_common_words)."""
+        before = built.state.words.get(slug)
+        if before is None:
+            return not built.state.words  # none counted: the archive does not need them
+        words = lowercase_words(lexicon_of(built.site))
+        return tuple(sorted(lowercase_names(text, name_matcher(words)))) == before[1]
 
     def _matcher_for(self, built: Built) -> object:
         """The name matcher of the site's entities, made once per full build."""

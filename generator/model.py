@@ -33,6 +33,7 @@ _FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a Compact class ->
 
 ENTITY_TYPES = ("person", "organization", "place", "product", "topic", "event")
 AUTOLINK_MODES = ("first", "all", "none")
+AUTOLINK_SCOPES = ("archive", "article")  # whose names an article's text links: every entity's, or its own
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class SiteConfig:
     language: str = "en"
     base_url: str = "/"
     autolink: str = "first"
+    autolink_scope: str = "archive"
     per_page: int = 50
     cname: str = ""  # a custom domain: written to the site's CNAME file
     search: bool = True  # a Pagefind index and a search box (when the Pagefind binary is installed)
@@ -181,6 +183,12 @@ class Site:
     lookup: dict[str, str] = field(repr=False)  # normalised id/name/alias -> entity id
     static_files: tuple[Path, ...] = ()
     shared_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a name of two entities -> their ids
+    common_words: frozenset[str] = frozenset()  # lowercase names the archive uses as ordinary words
+    found_entities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slug -> linked, not declared
+
+    def entities_of(self, slug: str) -> tuple[str, ...]:
+        """The entities an article declares, then those its text links without declaring them."""
+        return self.article_entities[slug] + self.found_entities.get(slug, ())
 
 
 @dataclass(frozen=True, slots=True)

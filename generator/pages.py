@@ -239,7 +239,7 @@ class Planner:
 
     def article_context(self, article: Article) -> Context:
         slug = article.slug
-        entity_ids = self.site.article_entities[slug]
+        entity_ids = self.site.entities_of(slug)
         return {
             "article": self.shown_article(article),
             "body": Body(self.bodies[slug]),

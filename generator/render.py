@@ -14,6 +14,7 @@ import io
 import os
 import pickle
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from generator.errors import Diagnostic
 from generator.export import as_json, served_selectors
 from generator.i18n import Language
 from generator.load import CHANGED_WHILE_BUILDING, article_body
-from generator.markdown import Linker, name_matcher, render_article
+from generator.markdown import Linker, lowercase_names, name_matcher, render_article
 from generator.model import Article, Body, PageSpec, RenderedArticle, Site, SiteConfig
 from generator.project import Theme
 from generator.templates import make_environment, render_template, template_problem
@@ -81,13 +82,25 @@ class Lexicon:
     shared: frozenset[str]  # normalised names of two entities: never autolinked
     base_url: str
     mode: str  # autolink: first | all | none
+    scope: str  # autolink_scope: archive (every entity's names) | article (those of the entities it declares)
+    common: frozenset[str]  # lowercase words found in many articles: see mentions.is_mention
 
     @staticmethod
     def of(site: Site) -> Lexicon:
         names = {e.id: (e.name, *e.aliases) for e in site.entities.values()}
         types = {e.id: e.type for e in site.entities.values()}
         shared = frozenset(site.shared_names)
-        return Lexicon(site.lookup, names, types, shared, site.config.base_url, site.config.autolink)
+        config = site.config
+        return Lexicon(
+            site.lookup,
+            names,
+            types,
+            shared,
+            config.base_url,
+            config.autolink,
+            config.autolink_scope,
+            site.common_words,
+        )
 
     @functools.cached_property
     def all_names(self) -> tuple[str, ...]:
@@ -98,14 +111,25 @@ class Lexicon:
         """An automaton over every entity's names, made once per process."""
         return name_matcher(self.all_names)
 
-    def linker(self, entity_ids: Sequence[str] = (), matcher: object = None) -> Linker:
-        """Resolution and URLs for an article; `entity_ids`: those it names, autolinked."""
-        urls = Urls(self.base_url)
+    @functools.cached_property
+    def archive_names(self) -> dict[str, str]:
+        """Every name of one entity only -> that entity: what the whole archive autolinks."""
+        return self.names_of(self.names)
+
+    def names_of(self, entity_ids: Iterable[str]) -> dict[str, str]:
         autolinked: dict[str, str] = {}
         for entity_id in entity_ids:
             for name in self.names[entity_id]:
                 if name_key(name) not in self.shared:
                     autolinked.setdefault(name, entity_id)
+        return autolinked
+
+    def linker(self, entity_ids: Sequence[str] = (), matcher: object = None, article: bool = True) -> Linker:
+        """Resolution and URLs for an article that declares `entity_ids`, with the names it
+        autolinks: every entity's, or (scope `article`, or not an `article`) its entities'."""
+        urls = Urls(self.base_url)
+        archive = article and self.scope == "archive" and self.mode != "none"
+        autolinked = self.archive_names if archive else self.names_of(entity_ids)
         return Linker(
             resolve=lambda text: self.lookup.get(name_key(text)),
             url=lambda entity_id: urls.url(paths.entity(entity_id)),
@@ -114,13 +138,18 @@ class Lexicon:
             type_of=self.types.get,
             mode=self.mode,
             matcher=matcher,
+            declared=frozenset(entity_ids) if archive else None,
+            common=self.common,
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in ("lookup", "names", "types", "shared", "base_url", "mode")}
+        return {name: getattr(self, name) for name in _STATE}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)  # the automaton is made again where it is used
+
+
+_STATE = ("lookup", "names", "types", "shared", "base_url", "mode", "scope", "common")
 
 
 @dataclass(frozen=True)
@@ -145,6 +174,36 @@ class RenderBodies:
                 self.store.put(key, body.html)
             results.append(replace(body, html=""))
         return results
+
+
+@dataclass(frozen=True)
+class FindWords:
+    """Which of the archive's lowercase one-word names each article writes as words: counted
+    over the archive, they tell the names that are common words (see `common_words`)."""
+
+    words: tuple[str, ...]
+
+    def __call__(self, work: Sequence[tuple[Article, str]]) -> list[tuple[str, ...] | None]:
+        """`work`: (article, the digest of its file); None for a file changed since."""
+        matcher = name_matcher(self.words)
+        results: list[tuple[str, ...] | None] = []
+        for article, file_digest in work:
+            text = article_body(article, file_digest)
+            results.append(None if text is None else tuple(sorted(lowercase_names(text, matcher))))
+        return results
+
+
+def lowercase_words(lexicon: Lexicon) -> tuple[str, ...]:
+    """The names to count: lowercase single words ('governo', 'apple'), which may be ordinary
+    words; names of two words or with a capital are distinctive enough."""
+    names = {name for names in lexicon.names.values() for name in names if name_key(name) not in lexicon.shared}
+    return tuple(sorted(name for name in names if name.islower() and name.isalnum()))
+
+
+def common_words(found: Iterable[tuple[str, ...]], articles: int) -> frozenset[str]:
+    """The words more than one article in fifty writes (and more than one article)."""
+    counts = Counter(word for words in found for word in words)
+    return frozenset(word for word, count in counts.items() if count > max(1, articles // 50))
 
 
 UNCHANGED = None  # a page of a chunk that the cache says is up to date: sent by path only

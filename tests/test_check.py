@@ -86,6 +86,7 @@ def test_content_problems_are_the_builds_and_nothing_is_written(make_project: Ma
 def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
     content = make_project(
         {
+            "site.yml": "title: Test\nlanguage: en\nautolink_scope: article\n",  # archive-wide, Globex is linked
             "articles/a.md": ARTICLE.format(
                 title="A", entities="Acme, Ghost Corp", body="Acme met Globex in Paris.\n\nLater, Globex left."
             ),
@@ -116,6 +117,26 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
     strict_status, strict_output = run_check("--content", str(content), "--strict")
     assert strict_status == 1
     assert strict_output.splitlines()[-1] == "check: 6 errors, 0 warnings in 2 articles, 4 entities"
+
+
+def test_archive_wide_an_entity_found_in_the_text_is_mentioned(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": ARTICLE.format(title="A", entities="Acme", body="Acme met Globex.\n\nInitech left."),
+            "articles/b.md": ARTICLE.format(title="B", entities="", body="Then Globex spoke."),
+            "entities/acme.md": entity("Acme"),
+            "entities/globex.md": entity("Globex"),
+            "entities/initech.md": entity("Initech"),
+        }
+    )
+    status, output = run_check("--content", str(content))
+    assert status == 0
+    a = content / "articles/a.md"
+    assert problems(output) == [  # Initech opens a sentence: not linked, so not mentioned
+        f"{a}:8: warning: 'Initech' (Initech) is not linked: add 'initech' to 'entities', or write [[initech|Initech]]",
+        f"{content}/entities/initech.md:1: warning: no article mentions 'Initech': its page lists no articles; "
+        "mention it in an article, or delete the file",
+    ]
 
 
 def test_unlinked_names_are_proper_names_the_article_does_not_annotate(make_project: MakeProject) -> None:

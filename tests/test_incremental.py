@@ -113,7 +113,7 @@ def test_a_reworded_article_takes_the_quick_path(tmp_path: Path, monkeypatch: py
     article = content / "articles" / "articolo-4.md"
     untouched = tmp_path / "site" / "articles" / "articolo-9" / "index.html"
     mtime = untouched.stat().st_mtime_ns if untouched.exists() else None
-    article.write_text(article.read_text() + "\nUna frase aggiunta: Acme.\n")
+    article.write_text(article.read_text() + "\nUna frase aggiunta, senza nomi.\n")
     result = workspace.rebuild({str(article)})
     assert full_builds == []
     assert 1 <= result.written < 12  # its page and the lists and feeds that show it
@@ -123,6 +123,25 @@ def test_a_reworded_article_takes_the_quick_path(tmp_path: Path, monkeypatch: py
     article.write_text(article.read_text().replace("date: 2024-03-05", "date: 2024-01-05"))
     workspace.rebuild({str(article)})
     assert len(full_builds) == 1  # a new date reorders every list: a full build
+    assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
+
+
+def test_a_name_of_an_entity_new_to_the_article_takes_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Autolinked archive-wide, the name puts the article on the entity's page: no quick path."""
+    content = make_archive(tmp_path, random.Random(7))
+    workspace = Workspace(BuildOptions(content=content, out=tmp_path / "site", templates=tmp_path / "templates"))
+    workspace.rebuild()
+    full_builds: list[object] = []
+    real = incremental.build_in_memory
+    monkeypatch.setattr(incremental, "build_in_memory", lambda *a: full_builds.append(a) or real(*a))
+    pages = lambda: "".join(p.read_text() for p in (tmp_path / "site" / "entities" / "beta").rglob("*.html"))  # noqa: E731
+    article = next(p for p in sorted((content / "articles").glob("*.md")) if f"/articles/{p.stem}/" not in pages())
+    article.write_text(article.read_text() + "\nNe scrive anche la Beta Srl.\n")
+    workspace.rebuild({str(article)})
+    assert len(full_builds) == 1
+    assert f"/articles/{article.stem}/" in pages()
     assert site_tree(tmp_path / "site") == clean_build(content, tmp_path / "clean")
 
 

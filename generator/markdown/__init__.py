@@ -19,7 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from generator.i18n import ENGLISH_UI, Language
 from generator.markdown import anchoring, highlight, mentions
-from generator.markdown.mentions import MENTION, Linker, name_matcher
+from generator.markdown.mentions import MENTION, Linker, lowercase_names, name_matcher
 from generator.model import Annotation, RenderedArticle
 from generator.text import fingerprint, slugify
 from generator.urls import is_safe_link
@@ -31,6 +31,7 @@ _PLAIN_LINE = re.compile(r"[ ]{0,3}[^\W\d_][^\n\\`*_\[\]<>&!|~:#=+{}$]*?[ \t]?")
 __all__ = [
     "Linker",
     "MENTION",
+    "lowercase_names",
     "name_matcher",
     "parser",
     "references",

@@ -4,9 +4,10 @@ rule over text tokens) and the mention index (a core rule recording each mention
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 from markdown_it.common.utils import escapeHtml
@@ -32,6 +33,8 @@ class Linker:
     type_of: Callable[[str], str | None] = lambda entity_id: None  # entity id -> its type, for the mention's colour
     mode: str = "first"  # autolink: first | all | none
     matcher: Any = None  # an automaton over every entity's names (shared by all articles); None: built from `names`
+    declared: frozenset[str] | None = None  # the entities the article declares; None: every one of `names`
+    common: frozenset[str] = frozenset()  # lowercase words found in many of the archive's articles
 
 
 def mention_rule(state: StateInline, silent: bool) -> bool:
@@ -53,58 +56,193 @@ def mention_rule(state: StateInline, silent: bool) -> bool:
 
 
 def autolink_rule(state: StateCore) -> None:
+    """Link the names found in the text: all of them, or each entity's first; an entity the
+    article does not declare only where the evidence says the name is a mention (`decide`)."""
     linker: Linker = state.env["linker"]
     matcher = (
         (linker.matcher or name_matcher(tuple(sorted(linker.names))))
         if linker.mode != "none" and linker.names
         else None
     )
-    linked: set[str] = set()
+    events: list[Occurrence | str] = []  # in reading order: names found, entities written as [[...]]
+    texts: list[tuple[list[Token], int]] = []  # (inline block's tokens, index of a text token to autolink)
     in_heading = False
     for block in state.tokens:
         if block.type in ("heading_open", "heading_close"):
             in_heading = block.type == "heading_open"
         if block.type != "inline" or not block.children:
             continue
-        children: list[Token] = []
-        link_depth = 0
-        for token in block.children:
+        link_depth, before, label = 0, "", _speaker_label(block.children)
+        for index, token in enumerate(block.children):
+            if index < label:
+                continue  # '**Anna Rossi:** ...': who speaks, not a mention
             if token.type == "link_open":
                 link_depth += 1
             elif token.type == "link_close":
                 link_depth -= 1
             elif token.type == MENTION and link_depth:
-                token = _text_token(token.content)  # no link inside a link
+                block.children[index] = _text_token(token.content)  # no link inside a link
             elif token.type == MENTION and token.meta["entity"]:
-                linked.add(token.meta["entity"])
+                events.append(token.meta["entity"])
             elif token.type == "text" and matcher and not link_depth and not in_heading:
-                children.extend(_autolink(token.content, matcher, linker, linked))
-                continue
-            children.append(token)
-        block.children = children
+                texts.append((block.children, index))
+                events.extend(_occurrences(token.content, before, len(texts) - 1, matcher, linker))
+            if token.type in ("text", "code_inline", MENTION):
+                before = (before + token.content)[-8:]  # enough to see a sentence's end
+            elif token.type in ("softbreak", "hardbreak"):
+                before += " "
+    chosen = decide(events, linker)
+    for number in sorted(chosen, reverse=True):  # from the end: the indexes before stay right
+        children, index = texts[number]
+        children[index : index + 1] = _linked(children[index].content, chosen[number])
 
 
-def _autolink(text: str, matcher: Any, linker: Linker, linked: set[str]) -> list[Token]:
-    tokens, position = [], 0
-    for start, end, name in find_names(text, matcher, linker.names):
-        entity = linker.names[name]
-        if linker.mode == "first" and entity in linked:
+def _speaker_label(children: list[Token]) -> int:
+    """How many tokens open the block as an interview's speaker label, a bold name and a
+    colon ('**Anna Rossi:**', '**Anna Rossi**:'); 0 if it does not start with one."""
+    first = next((i for i, token in enumerate(children) if token.type != "text" or token.content), 0)
+    if children[first].type != "strong_open":
+        return 0
+    close = next((i for i, token in enumerate(children) if token.type == "strong_close"), 0)
+    inside = "".join(token.content for token in children[first + 1 : close] if token.type == "text")
+    after = children[close + 1].content if close + 1 < len(children) and children[close + 1].type == "text" else ""
+    is_label = close and len(inside) <= 60 and (inside.endswith(":") or after.startswith(":"))
+    return close if is_label else 0
+
+
+class Occurrence(NamedTuple):
+    """A name found in a text token."""
+
+    text: int  # which text token of the article
+    start: int
+    end: int
+    name: str
+    entity: str
+    sentence_start: bool  # the first word of a sentence, where every word is capitalised
+
+
+def _occurrences(text: str, before: str, number: int, matcher: Any, linker: Linker) -> list[Occurrence]:
+    """The names in a text token. Archive-wide, names never linked are found too, so that
+    none of their words is taken for another name: 'South Korea' (of two entities) is not
+    a 'Korea'."""
+    found = find_names(text, matcher, None if linker.declared is not None else linker.names)
+    return [
+        Occurrence(number, start, end, name, linker.names[name], _starts_sentence(before + text[:start]))
+        for start, end, name in found
+        if name in linker.names
+    ]
+
+
+_OPENERS = " \t\n\"'«»“”‘’„([*_–—-"
+
+
+def _starts_sentence(before: str) -> bool:
+    preceding = before.rstrip(_OPENERS)
+    return not preceding or preceding[-1] in ".!?…"
+
+
+def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list[Occurrence]]:
+    """The occurrences to link, by text token: in mode `first`, an entity's first that is a
+    mention (an occurrence that is not does not use up its first)."""
+    if linker.declared is not None:
+        surnames = _surnames(events, linker)
+        events = [_as_person(event, surnames, linker.declared) for event in events]
+    evident = {event for event in events if isinstance(event, Occurrence) and is_mention(event, linker)}
+    supported = {event.entity for event in evident} | {event for event in events if isinstance(event, str)}
+    linked: set[str] = set()
+    chosen: dict[int, list[Occurrence]] = {}
+    for event in events:
+        if isinstance(event, str):
+            linked.add(event)
             continue
-        linked.add(entity)
-        if start > position:
-            tokens.append(_text_token(text[position:start]))
-        tokens.append(Token(MENTION, "a", 0, content=name, meta={"entity": entity, "auto": True}))
-        position = end
+        if event not in evident and not (event.entity in supported and _only_opens(event, linker)):
+            continue
+        if linker.mode == "first" and event.entity in linked:
+            continue
+        linked.add(event.entity)
+        chosen.setdefault(event.text, []).append(event)
+    return chosen
+
+
+def is_mention(occurrence: Occurrence, linker: Linker) -> bool:
+    """Whether a name is a mention of its entity on its own evidence. An entity the article
+    declares: always. Another: not a lowercase name of an entity whose name is capitalised
+    ('stato' of 'Stato'), nor a lowercase word the archive uses in many articles ('governo'),
+    nor a capitalised word opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he
+    come?'), unless the article mentions the entity elsewhere: see `decide`."""
+    name, entity = occurrence.name, occurrence.entity
+    if linker.declared is None or entity in linker.declared:
+        return True
+    if name.islower():
+        return name not in linker.common and not any(char.isupper() for char in linker.name(entity))
+    return not _opens_sentence(occurrence)
+
+
+def _opens_sentence(occurrence: Occurrence) -> bool:
+    name = occurrence.name
+    return occurrence.sentence_start and name.isalnum() and not name.isupper()
+
+
+def _surnames(events: Sequence[Occurrence | str], linker: Linker) -> dict[str, str]:
+    """The last words of each person's full name the article declares, links or names
+    ('Berlusconi', 'Di Pietro') -> that person: a surname alone is the one named in full."""
+    full_names = {entity: linker.name(entity) for entity in linker.declared or ()}
+    for event in events:
+        if isinstance(event, str):
+            full_names.setdefault(event, linker.name(event))
+        elif " " in event.name:
+            full_names.setdefault(event.entity, event.name)
+    surnames: dict[str, str | None] = {}
+    for entity, name in full_names.items():
+        if linker.type_of(entity) != "person":
+            continue
+        words = _words(name).split()
+        for start in range(1, len(words)):
+            surname = " ".join(words[start:])
+            surnames[surname] = entity if surnames.get(surname, entity) == entity else None  # two people: neither
+    return {surname: entity for surname, entity in surnames.items() if entity}
+
+
+def _as_person(event: Occurrence | str, surnames: dict[str, str], declared: frozenset[str]) -> Occurrence | str:
+    if isinstance(event, str) or event.entity in declared:
+        return event
+    person = surnames.get(_words(event.name))
+    return event._replace(entity=person) if person else event
+
+
+def _words(name: str) -> str:
+    return " ".join(re.findall(r"\w+", name))
+
+
+def _only_opens(occurrence: Occurrence, linker: Linker) -> bool:
+    """Whether a name would be a mention but for opening a sentence."""
+    return _opens_sentence(occurrence) and is_mention(occurrence._replace(sentence_start=False), linker)
+
+
+def _linked(text: str, occurrences: Sequence[Occurrence]) -> list[Token]:
+    tokens, position = [], 0
+    for occurrence in occurrences:
+        if occurrence.start > position:
+            tokens.append(_text_token(text[position : occurrence.start]))
+        meta = {"entity": occurrence.entity, "auto": True}
+        tokens.append(Token(MENTION, "a", 0, content=occurrence.name, meta=meta))
+        position = occurrence.end
     if position < len(text):
         tokens.append(_text_token(text[position:]))
     return tokens
 
 
-def find_names(text: str, matcher: Any, wanted: dict[str, str]) -> list[tuple[int, int, str]]:
-    """Whole-word occurrences of the wanted names, leftmost-longest, never overlapping."""
+def lowercase_names(text: str, matcher: Any) -> set[str]:
+    """The names of `matcher` (lowercase ones) that `text` writes as words, in lowercase."""
+    return {name for _start, _end, name in find_names(text, matcher, None)}
+
+
+def find_names(text: str, matcher: Any, wanted: Container[str] | None) -> list[tuple[int, int, str]]:
+    """Whole-word occurrences of the wanted names (None: all the matcher's), leftmost-longest,
+    never overlapping."""
     found = []
     for last, name in matcher.iter(text):
-        if name not in wanted:
+        if wanted is not None and name not in wanted:
             continue  # another article's entity
         start, end = last - len(name) + 1, last + 1
         if _is_word(text, start - 1) or _is_word(text, end):

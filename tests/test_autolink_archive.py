@@ -1,0 +1,153 @@
+"""Archive-wide autolinking: which names of entities an article does not declare become links
+(mentions.is_mention and mentions.decide), and what the site makes of the entities found."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ContentError
+from generator.markdown import Linker, render_article
+from generator.render import common_words
+from tests.conftest import MakeProject, build_project
+
+NAMES = {  # entity id -> (name, type, aliases)
+    "apple": ("Apple", "organization", ("apple",)),
+    "stato": ("Stato", "topic", ("stato",)),
+    "governo": ("governo", "topic", ()),
+    "will": ("Will", "person", ()),
+    "berlusconi": ("Berlusconi", "person", ()),
+    "silvio": ("Silvio Berlusconi", "person", ()),
+    "corea": ("Corea", "place", ()),
+    "rossi": ("Anna Rossi", "person", ()),
+}
+
+
+def linker(declared: tuple[str, ...] = (), common: frozenset[str] = frozenset(), mode: str = "all") -> Linker:
+    names = {name: eid for eid, (main, _, aliases) in NAMES.items() for name in (main, *aliases)}
+    return Linker(
+        resolve=lambda text: text if text in NAMES else None,
+        url=lambda eid: f"/e/{eid}/",
+        names=names,
+        name=lambda eid: NAMES[eid][0],
+        type_of=lambda eid: NAMES[eid][1],
+        mode=mode,
+        declared=frozenset(declared),
+        common=common,
+    )
+
+
+def links(body: str, **options: object) -> list[tuple[str, str]]:
+    html = render_article(body, linker(**options)).html  # type: ignore[arg-type]
+    return re.findall(r'<a class="mention[^"]*" href="/e/([^/]+)/"[^>]*>([^<]*)</a>', html)
+
+
+def test_a_lowercase_name_of_a_capitalised_entity_is_a_word() -> None:
+    assert links("Il nostro stato e una apple.") == []
+    assert links("Il nostro stato.", declared=("stato",)) == [("stato", "stato")]  # declared: the editor says so
+
+
+def test_a_lowercase_name_the_archive_uses_often_is_a_word() -> None:
+    assert links("Il governo cade.") == [("governo", "governo")]
+    assert links("Il governo cade.", common=frozenset({"governo"})) == []
+    assert links("Il governo cade.", common=frozenset({"governo"}), declared=("governo",)) == [("governo", "governo")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Will he come?", "Si vedrà. Will arriva.", "«Apple» è una mela.", "- Apple pie", "Fine. *Apple* pie."],
+)
+def test_a_capitalised_word_opening_a_sentence_is_not_a_mention(body: str) -> None:
+    assert links(body) == []
+
+
+def test_it_is_when_the_article_names_the_entity_elsewhere() -> None:
+    assert links("Apple cresce. I conti di Apple.", mode="first") == [("apple", "Apple"), ("apple", "Apple")][:1]
+    assert links("Apple cresce. I conti di Apple.") == [("apple", "Apple"), ("apple", "Apple")]
+    assert links("Apple cresce.", declared=("apple",)) == [("apple", "Apple")]
+    assert links("Stato e mercato: lo Stato.", mode="first") == [("stato", "Stato")]  # the first that is one
+
+
+def test_a_name_that_is_not_a_mention_does_not_use_up_the_first_link() -> None:
+    assert links("Lo stato di Apple. Poi lo Stato.", mode="first") == [("apple", "Apple"), ("stato", "Stato")]
+    assert links("Un apple. Poi la Apple di Cupertino.", mode="first") == [("apple", "Apple")]
+
+
+def test_a_surname_is_the_person_named_in_full() -> None:
+    body = "Parla Silvio Berlusconi. Poi Berlusconi tace."
+    assert links(body) == [("silvio", "Silvio Berlusconi"), ("silvio", "Berlusconi")]
+    assert links("Poi Berlusconi tace.") == [("berlusconi", "Berlusconi")]
+    assert links(body, declared=("berlusconi",)) == [("silvio", "Silvio Berlusconi"), ("berlusconi", "Berlusconi")]
+
+
+def test_a_speaker_label_is_not_a_mention() -> None:
+    body = "**Anna Rossi:** Sì.\n\n**Anna Rossi**: No.\n\nLo dice Anna Rossi."
+    assert links(body) == [("rossi", "Anna Rossi")]
+
+
+def test_never_in_links_code_or_headings() -> None:
+    body = "## La Corea\n\n`Corea` e [la Corea](https://example.org), poi la Corea."
+    assert links(body) == [("corea", "Corea")]
+
+
+def test_common_words_are_in_more_than_one_article_in_fifty() -> None:
+    assert common_words([("governo",), ("governo", "stato"), ()], 3) == {"governo"}
+    assert common_words([("governo",), ("governo",)] + [()] * 98, 100) == frozenset()  # 2 of 100: not more
+    assert common_words([("governo",)] * 3 + [()] * 97, 100) == {"governo"}
+
+
+ARTICLE = "---\ntitle: {title}\ndate: 2024-05-0{day}\nentities: [{entities}]\n---\n{body}\n"
+
+
+def entity(name: str, kind: str = "organization", *aliases: str) -> str:
+    return f"---\nname: {name}\ntype: {kind}\naliases: [{', '.join(aliases)}]\n---\nAbout {name}.\n"
+
+
+def archive(make_project: MakeProject, scope: str = "") -> Path:
+    setting = f"autolink_scope: {scope}\n" if scope else ""
+    return make_project(
+        {
+            "site.yml": f"title: T\nlanguage: it\nautolink: all\nsearch: false\n{setting}",
+            "articles/a.md": ARTICLE.format(
+                title="A", day=1, entities="Acme", body="Acme compra Globex. Il governo approva."
+            ),
+            "articles/b.md": ARTICLE.format(title="B", day=2, entities="Acme", body="Acme e Globex. Il governo tace."),
+            "articles/c.md": ARTICLE.format(title="C", day=3, entities="Acme", body="Acme, da sola."),
+            "entities/acme.md": entity("Acme"),
+            "entities/globex.md": entity("Globex"),
+            "entities/governo.md": entity("governo", "topic"),
+        }
+    )
+
+
+def test_the_site_lists_the_entities_found_in_the_text(make_project: MakeProject) -> None:
+    content = archive(make_project)
+    site = content.parent / "site"
+    build_project(content, out=site)
+    globex = (site / "entities" / "globex" / "index.html").read_text()
+    assert "/articles/a/" in globex and "/articles/b/" in globex and "/articles/c/" not in globex
+    article = (site / "articles" / "a" / "index.html").read_text()
+    assert 'class="mention auto is-organization" href="/entities/globex/"' in article
+    assert '<li><a href="/entities/globex/">Globex</a></li>' in article  # its list of entities
+    acme = (site / "entities" / "acme" / "index.html").read_text()
+    assert re.search(r'<li><a href="/entities/globex/">Globex</a>.*?<span class="value">2</span>', acme)  # co-mentions
+    # 'governo' is in two of three articles: more than one in fifty, an ordinary word
+    assert 'href="/entities/governo/"' not in article
+
+
+def test_scope_article_links_only_the_declared_entities(make_project: MakeProject) -> None:
+    content = archive(make_project, "article")
+    site = content.parent / "site"
+    build_project(content, out=site)
+    assert 'href="/entities/globex/"' not in (site / "articles" / "a" / "index.html").read_text()
+    assert "/articles/a/" not in (site / "entities" / "globex" / "index.html").read_text()
+
+
+def test_a_wrong_scope_is_a_clear_error(make_project: MakeProject, capsys: pytest.CaptureFixture[str]) -> None:
+    content = archive(make_project, "everything")
+    with pytest.raises(ContentError) as failure:
+        build_project(content, out=content.parent / "site")
+    assert any(
+        "'autolink_scope' must be one of archive, article, not 'everything'" in d.message
+        for d in failure.value.diagnostics
+    )
