@@ -3,13 +3,15 @@
 
     python bench/score_autolink.py                     # both corpora in ../shared/corpora
     python bench/score_autolink.py --keep-entities     # the articles keep their `entities:`
+    python bench/score_autolink.py --keep-entities --scope article   # only their own names
     python bench/score_autolink.py --corpus gum-wikinews --misses 20
 
 The corpora's mentions were annotated by hand by others, as `[[id|text]]`. Each article is
 copied with every `[[id|text]]` turned into its plain text (and without `entities:`, unless
---keep-entities), built with `autolink: all`, and the links of its body are compared with the
-original annotations as multisets of (entity, text): a link is right when the annotation had
-the same entity on the same text, as many times. --misses lists the commonest wrong links and
+--keep-entities), built with `autolink: all` (archive-wide, unless --scope article), and
+the links of its body are compared with the original annotations as multisets of (entity,
+text): a link is right when the annotation had the same entity on the same text, as many
+times. --misses lists the commonest wrong links and
 missed mentions, the material for improving the rules.
 """
 
@@ -55,13 +57,13 @@ def strip_article(text: str, keep_entities: bool) -> tuple[str, Mentions]:
     return f"---\n{front}---\n{body}", gold
 
 
-def prepare(corpus: Path, work: Path, keep_entities: bool) -> dict[str, Mentions]:
+def prepare(corpus: Path, work: Path, keep_entities: bool, scope: str) -> dict[str, Mentions]:
     """A copy of the corpus to build, and each article's annotated mentions by slug."""
     content = work / "content"
     (content / "articles").mkdir(parents=True)
     (content / "entities").symlink_to((corpus / "content" / "entities").resolve())
     site = yaml.safe_load((corpus / "content" / "site.yml").read_text(encoding="utf-8"))
-    site.update(autolink="all", search=False)
+    site.update(autolink="all", autolink_scope=scope, search=False)
     (content / "site.yml").write_text(yaml.safe_dump(site, allow_unicode=True), encoding="utf-8")
     gold = {}
     for source in sorted((corpus / "content" / "articles").glob("*.md")):
@@ -105,10 +107,10 @@ def links(site: Path, slug: str) -> Mentions:
     return parser.found
 
 
-def score(corpus: Path, keep_entities: bool, misses: int) -> None:
+def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
     with tempfile.TemporaryDirectory(prefix="rassegna-score-") as temp:
         work = Path(temp)
-        gold = prepare(corpus, work, keep_entities)
+        gold = prepare(corpus, work, keep_entities, scope)
         command = [sys.executable, "-m", "generator", "build", "--content", str(work / "content")]
         build = subprocess.run([*command, "--out", str(work / "site")], cwd=ROOT, capture_output=True, text=True)
         if build.returncode:
@@ -120,7 +122,7 @@ def score(corpus: Path, keep_entities: bool, misses: int) -> None:
     precision, recall = right / linked if linked else 0.0, right / annotated if annotated else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     print(
-        f"{corpus.name:16} {'entities kept' if keep_entities else 'entities dropped':17} "
+        f"{corpus.name:16} {'entities kept' if keep_entities else 'entities dropped':17} {scope:8} "
         f"links {linked:6}  annotated {annotated:6}  right {right:6}   "
         f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}",
         flush=True,
@@ -138,11 +140,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", action="append", help="a folder name in ../shared/corpora (default: all)")
     parser.add_argument("--keep-entities", action="store_true", help="keep the articles' hand-made `entities:`")
+    parser.add_argument("--scope", choices=("archive", "article"), default="archive", help="autolink_scope")
     parser.add_argument("--misses", type=int, default=0, help="list this many commonest wrong and missed links")
     args = parser.parse_args()
     names = args.corpus or sorted(path.name for path in CORPORA.iterdir() if (path / "content").is_dir())
     for name in names:
-        score(CORPORA / name, args.keep_entities, args.misses)
+        score(CORPORA / name, args.keep_entities, args.scope, args.misses)
 
 
 if __name__ == "__main__":

@@ -195,15 +195,16 @@ class FindWords:
 
 def lowercase_words(lexicon: Lexicon) -> tuple[str, ...]:
     """The names to count: lowercase single words ('governo', 'apple'), which may be ordinary
-    words; names of two words or with a capital are distinctive enough."""
+    words; names of two words or with a capital are distinctive enough (names match with
+    their case: 'Apple' is not found in 'apple')."""
     names = {name for names in lexicon.names.values() for name in names if name_key(name) not in lexicon.shared}
     return tuple(sorted(name for name in names if name.islower() and name.isalnum()))
 
 
 def common_words(found: Iterable[tuple[str, ...]], articles: int) -> frozenset[str]:
-    """The words more than one article in fifty writes (and more than one article)."""
+    """The words more than one article in two hundred writes (and more than one article)."""
     counts = Counter(word for words in found for word in words)
-    return frozenset(word for word, count in counts.items() if count > max(1, articles // 50))
+    return frozenset(word for word, count in counts.items() if count > max(1, articles // 200))
 
 
 UNCHANGED = None  # a page of a chunk that the cache says is up to date: sent by path only

@@ -378,7 +378,7 @@ def test_every_broken_file_is_reported_in_one_run(make_project: MakeProject, tmp
         pytest.param(
             "site.yml",
             "title: T\ntheme: dark\n",
-            "content/site.yml:2: warning: unknown key 'theme' is ignored; known keys: title, description, language, base_url, autolink, per_page, cname, search",
+            "content/site.yml:2: warning: unknown key 'theme' is ignored; known keys: title, description, language, base_url, autolink, autolink_scope, per_page, cname, search",
             id="site-key-unknown",
         ),
         pytest.param(

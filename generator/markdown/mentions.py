@@ -166,15 +166,15 @@ def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list
 
 def is_mention(occurrence: Occurrence, linker: Linker) -> bool:
     """Whether a name is a mention of its entity on its own evidence. An entity the article
-    declares: always. Another: not a lowercase name of an entity whose name is capitalised
-    ('stato' of 'Stato'), nor a lowercase word the archive uses in many articles ('governo'),
-    nor a capitalised word opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he
+    declares: always. Another (its name found with the case it is written with: 'Apple' is
+    not in 'apple'): not a lowercase word the archive uses in many articles ('stato',
+    'governo'; see render.common_words), nor a capitalised word opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he
     come?'), unless the article mentions the entity elsewhere: see `decide`."""
     name, entity = occurrence.name, occurrence.entity
     if linker.declared is None or entity in linker.declared:
         return True
     if name.islower():
-        return name not in linker.common and not any(char.isupper() for char in linker.name(entity))
+        return name not in linker.common
     return not _opens_sentence(occurrence)
 
 
