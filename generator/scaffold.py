@@ -201,6 +201,7 @@ def init_project(
         "language": language,
         "base_url": normalize_base_url(base_url),
         "autolink": "first",
+        "autolink_scope": "archive",  # every entity's names, in every article
     }
     files = {
         root / "content" / "site.yml": _yaml(site),

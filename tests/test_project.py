@@ -59,6 +59,7 @@ def test_init_writes_an_archive_that_builds_without_a_warning(tmp_path: Path) ->
         "language": "it",
         "base_url": "/",
         "autolink": "first",
+        "autolink_scope": "archive",
     }
     assert (project / ".gitignore").read_text().splitlines()[1:] == [
         "/site/",
