@@ -1,11 +1,15 @@
 """Run a function over chunks of work in worker processes, results in input order.
 
 The function is a picklable object that carries what every chunk needs (a stage's settings,
-the entities' names): it reaches each worker once, through the pool's initializer, and only
-the chunks and their results travel after that. Workers come from a fork server, a clean
-process started before any thread of ours, so that a pool is safe to start from the threaded
-watch server; nothing reaches them through the parent's memory. One job, or a little work,
-runs in this process: the output never depends on the number of jobs.
+the entities' names): it reaches each worker once, as the worker starts, and only the chunks
+and their results travel after that, each worker on a pipe of its own. Workers come from a
+fork server, a clean process started before any thread of ours, so that they are safe to
+start from the threaded watch server; nothing reaches them through the parent's memory. One
+job, or a little work, runs in this process: the output never depends on the number of jobs.
+
+Not multiprocessing.Pool: its terminate() can wait forever for its task thread, blocked
+writing to a pipe that the killed workers no longer read (CPython issue 78178), which made
+Ctrl-C hang a build now and then. Here no thread of ours writes, and stopping is a kill.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,8 +28,6 @@ R = TypeVar("R")
 MIN_ITEMS_PER_JOB = 64
 # Imported once by the fork server, so that its workers start with the generator loaded.
 PRELOAD = ["generator.build"]
-
-_installed: Callable[[Sequence[Any]], list[Any]] | None = None  # a worker's stage function
 
 
 def default_jobs() -> int:
@@ -42,19 +45,6 @@ def _context() -> Any:
     if start_method() == "forkserver":
         context.set_forkserver_preload(PRELOAD)
     return context
-
-
-def _install(function: Callable[[Sequence[Any]], list[Any]]) -> None:
-    """In a new worker: keep the stage function; leave Ctrl-C to the parent, which stops the
-    pool (a worker must not print a traceback of its own)."""
-    global _installed
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _installed = function
-
-
-def _run(chunk: Sequence[Any]) -> list[Any]:
-    assert _installed is not None, "a worker runs chunks only after _install"
-    return _installed(chunk)
 
 
 def jobs_for(jobs: int, items: int) -> int:
@@ -82,31 +72,108 @@ def map_in_chunks(
 
 def stream(function: Callable[[Sequence[T]], list[R]], chunks: Iterable[Sequence[T]], jobs: int) -> Iterator[list[R]]:
     """function(chunk) for each chunk as `chunks` yields it, in order. With jobs > 1 the chunks
-    are made while the workers run (a pipe's worth ahead), so a long stream of work is never
-    held in memory whole."""
+    are made as workers come free (one made ahead), so a long stream of work is never held in
+    memory whole."""
     if jobs <= 1:
         yield from map(function, chunks)
         return
-    with _pool(jobs, function) as pool:
-        yield from pool.imap(_run, chunks, chunksize=1)
+    workers = _start(jobs, function)
+    try:
+        yield from _dispatch(workers, iter(chunks))
+    finally:
+        for worker in workers:  # done or stopped midway (an error, Ctrl-C): nothing to wait for
+            worker.process.kill()
+        for worker in workers:
+            worker.process.join()
+            worker.connection.close()
 
 
-def _pool(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> Any:
-    """Worker processes for `function`. The processes the pool starts (the forkserver among
-    them, which would print a traceback if Ctrl-C came while it imports the generator) start
-    with Ctrl-C ignored, which Python then leaves so; this process holds a Ctrl-C that comes
-    meanwhile and gets it once the pool is up (Linux keeps a blocked signal pending even while
-    it is ignored)."""
+class _Worker(NamedTuple):
+    process: Any
+    connection: Connection
+
+
+_END = object()
+
+
+def _dispatch(workers: list[_Worker], chunks: Iterator[Sequence[T]]) -> Iterator[list[R]]:
+    """Each free worker gets the next chunk; results come back in order. A worker holds one
+    chunk at a time and is sent one only when it waits for it, so neither side ever blocks
+    writing to the other; finished chunks wait for the slow one in front of them, at most a
+    few a worker (the memory a stream may hold)."""
+    ready: Any = next(chunks, _END)
+    free = [w.connection for w in workers]
+    running: dict[Connection, int] = {}
+    finished: dict[int, list[R]] = {}
+    sent = given = 0
+    while ready is not _END or running:
+        while free and ready is not _END and sent - given < 4 * len(workers):
+            connection = free.pop()
+            connection.send(ready)
+            running[connection], sent = sent, sent + 1
+            ready = next(chunks, _END)
+        for answered in wait(list(running)):
+            assert isinstance(answered, Connection)
+            finished[running.pop(answered)] = _result(answered)
+            free.append(answered)
+        while given in finished:
+            yield finished.pop(given)
+            given += 1
+
+
+def _result(connection: Connection) -> Any:
+    try:
+        failed, value = connection.recv()
+    except EOFError:
+        raise RuntimeError("a worker process stopped without finishing its work") from None
+    if failed:
+        raise value
+    return value
+
+
+def _serve(function: Callable[[Sequence[Any]], list[Any]], connection: Connection) -> None:
+    """A worker: run chunks as they come, until the parent kills it or is gone.
+    Ctrl-C is the parent's to handle, which stops the workers (a worker must not print a
+    traceback of its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while (chunk := _next_chunk(connection)) is not None:
+        try:
+            connection.send((False, function(chunk)))
+        except Exception as error:  # a bug in a stage: raised again in the parent, as Pool did
+            connection.send((True, error))
+
+
+def _next_chunk(connection: Connection) -> Any:
+    try:
+        return connection.recv()
+    except EOFError:
+        return None
+
+
+def _start(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> list[_Worker]:
+    """Worker processes for `function`. The processes started here (the forkserver among them,
+    which would print a traceback if Ctrl-C came while it imports the generator) start with
+    Ctrl-C ignored, which Python then leaves so; this process holds a Ctrl-C that comes
+    meanwhile and gets it once the workers are up (Linux keeps a blocked signal pending even
+    while it is ignored)."""
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return _start(jobs, function)
+        return _spawn(jobs, function)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return _start(jobs, function)
+        return _spawn(jobs, function)
     finally:
         signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _start(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> Any:
-    return _context().Pool(jobs, initializer=_install, initargs=(function,))
+def _spawn(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> list[_Worker]:
+    context = _context()
+    workers = []
+    for _ in range(jobs):
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(function, theirs), daemon=True)
+        process.start()
+        theirs.close()
+        workers.append(_Worker(process, ours))
+    return workers
