@@ -1,13 +1,20 @@
-"""Parallel builds give the same bytes as a one-process build."""
+"""Parallel builds give the same bytes as a one-process build; workers give results in order
+and stop on an error, a dead worker, or a stream left midway."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import subprocess
 import sys
+import time
+import types
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
+from generator import parallel
 from tests.conftest import SHARED, build_project, site_tree
 
 MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
@@ -27,3 +34,47 @@ def test_output_does_not_depend_on_the_number_of_jobs(tmp_path: Path) -> None:
     reference = site_tree(tmp_path / "one")
     assert site_tree(tmp_path / "two") == reference
     assert site_tree(tmp_path / "three") == reference
+
+
+class Slow:
+    """Squares a chunk's numbers, slowly for some, or fails as told: picklable, for workers."""
+
+    def __init__(self, fail_at: int | None = None, die_at: int | None = None) -> None:
+        self.fail_at, self.die_at = fail_at, die_at
+
+    def __call__(self, chunk: Sequence[int]) -> list[int]:
+        if self.die_at in chunk:
+            os._exit(3)
+        if self.fail_at in chunk:
+            raise ValueError(f"no {self.fail_at}")
+        time.sleep(0.05 * (chunk[0] % 3 == 0))  # one chunk in three is slow: results finish out of order
+        return [n * n for n in chunk]
+
+
+def _chunks(count: int) -> Iterator[list[int]]:
+    return ([n, n + 1000] for n in range(count))
+
+
+def test_workers_give_every_result_in_order() -> None:
+    assert list(parallel.stream(Slow(), _chunks(40), jobs=3)) == [Slow()(c) for c in _chunks(40)]
+    assert not multiprocessing.active_children()
+
+
+def test_a_failing_chunk_raises_in_the_parent_and_stops_the_workers() -> None:
+    with pytest.raises(ValueError, match="no 17"):
+        list(parallel.stream(Slow(fail_at=17), _chunks(40), jobs=2))
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(RuntimeError, match="stopped without finishing"):
+        list(parallel.stream(Slow(die_at=5), _chunks(40), jobs=2))
+    assert not multiprocessing.active_children()
+
+
+def test_a_stream_left_midway_stops_its_workers() -> None:
+    results = parallel.stream(Slow(), _chunks(40), jobs=2)
+    assert isinstance(results, types.GeneratorType)
+    assert next(results) == [0, 1000000]
+    results.close()
+    assert not multiprocessing.active_children()
