@@ -117,10 +117,12 @@ class Lexicon:
         return self.names_of(self.names)
 
     def names_of(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        """The names that autolink these entities: not those of two entities, and not a name
+        that is another entity's id (which a reference to it would mean, and so the text does)."""
         autolinked: dict[str, str] = {}
         for entity_id in entity_ids:
             for name in self.names[entity_id]:
-                if name_key(name) not in self.shared:
+                if name_key(name) not in self.shared and self.lookup.get(name_key(name)) == entity_id:
                     autolinked.setdefault(name, entity_id)
         return autolinked
 

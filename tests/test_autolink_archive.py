@@ -155,3 +155,21 @@ def test_a_wrong_scope_is_a_clear_error(make_project: MakeProject, capsys: pytes
         "'autolink_scope' must be one of archive, article, not 'everything'" in d.message
         for d in failure.value.diagnostics
     )
+
+
+def test_a_name_that_is_also_an_id_links_the_entity_of_that_id(make_project: MakeProject) -> None:
+    """'Mercury' is the planet's id and an alias of Freddie Mercury: [[Mercury]] means the
+    planet, and so does the autolinked name (unless the article names Freddie Mercury in full:
+    then his surname is him, see above)."""
+    content = make_project(
+        {
+            "site.yml": "title: T\nlanguage: en\nautolink: all\nsearch: false\n",
+            "articles/a.md": ARTICLE.format(title="A", day=1, entities="", body="We saw Mercury tonight."),
+            "entities/mercury.md": entity("Mercury", "place"),
+            "entities/freddie-mercury.md": entity("Freddie Mercury", "person", "Mercury"),
+        }
+    )
+    build_project(content, out=content.parent / "site")
+    html = (content.parent / "site" / "articles" / "a" / "index.html").read_text()
+    found = re.findall(r'<a class="mention[^"]*" href="/entities/([^/]+)/"[^>]*>([^<]*)</a>', html)
+    assert found == [("mercury", "Mercury")]
