@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple, TypeVar
@@ -77,8 +78,9 @@ def stream(function: Callable[[Sequence[T]], list[R]], chunks: Iterable[Sequence
     if jobs <= 1:
         yield from map(function, chunks)
         return
-    workers = _start(jobs, function)
+    workers: list[_Worker] = []
     try:
+        _start(workers, jobs, function)  # into `workers` as they start: a Ctrl-C meanwhile stops them too
         yield from _dispatch(workers, iter(chunks))
     finally:
         for worker in workers:  # done or stopped midway (an error, Ctrl-C): nothing to wait for
@@ -140,7 +142,18 @@ def _serve(function: Callable[[Sequence[Any]], list[Any]], connection: Connectio
         try:
             connection.send((False, function(chunk)))
         except Exception as error:  # a bug in a stage: raised again in the parent, as Pool did
+            _send_error(connection, error)
+
+
+def _send_error(connection: Connection, error: Exception) -> None:
+    """The error, or its traceback as text if it cannot be pickled; nothing if the parent is gone."""
+    try:
+        try:
             connection.send((True, error))
+        except Exception:
+            connection.send((True, RuntimeError("in a worker: " + "".join(traceback.format_exception(error)))))
+    except OSError:
+        pass
 
 
 def _next_chunk(connection: Connection) -> Any:
@@ -150,30 +163,29 @@ def _next_chunk(connection: Connection) -> Any:
         return None
 
 
-def _start(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> list[_Worker]:
-    """Worker processes for `function`. The processes started here (the forkserver among them,
+def _start(workers: list[_Worker], jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> None:
+    """Worker processes for `function`, into `workers`. The processes started here (the forkserver among them,
     which would print a traceback if Ctrl-C came while it imports the generator) start with
     Ctrl-C ignored, which Python then leaves so; this process holds a Ctrl-C that comes
     meanwhile and gets it once the workers are up (Linux keeps a blocked signal pending even
     while it is ignored)."""
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return _spawn(jobs, function)
+        _spawn(workers, jobs, function)
+        return
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return _spawn(jobs, function)
+        _spawn(workers, jobs, function)
     finally:
         signal.signal(signal.SIGINT, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
-def _spawn(jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> list[_Worker]:
+def _spawn(workers: list[_Worker], jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> None:
     context = _context()
-    workers = []
     for _ in range(jobs):
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(function, theirs), daemon=True)
         process.start()
         theirs.close()
         workers.append(_Worker(process, ours))
-    return workers

@@ -39,16 +39,24 @@ def test_output_does_not_depend_on_the_number_of_jobs(tmp_path: Path) -> None:
 class Slow:
     """Squares a chunk's numbers, slowly for some, or fails as told: picklable, for workers."""
 
-    def __init__(self, fail_at: int | None = None, die_at: int | None = None) -> None:
-        self.fail_at, self.die_at = fail_at, die_at
+    def __init__(self, fail_at: int | None = None, die_at: int | None = None, odd_at: int | None = None) -> None:
+        self.fail_at, self.die_at, self.odd_at = fail_at, die_at, odd_at
 
     def __call__(self, chunk: Sequence[int]) -> list[int]:
         if self.die_at in chunk:
             os._exit(3)
         if self.fail_at in chunk:
             raise ValueError(f"no {self.fail_at}")
+        if self.odd_at in chunk:
+            raise Unpicklable(lambda: None)
         time.sleep(0.05 * (chunk[0] % 3 == 0))  # one chunk in three is slow: results finish out of order
         return [n * n for n in chunk]
+
+
+class Unpicklable(Exception):
+    def __init__(self, callback: object) -> None:
+        super().__init__("cannot travel")
+        self.callback = callback
 
 
 def _chunks(count: int) -> Iterator[list[int]]:
@@ -63,6 +71,12 @@ def test_workers_give_every_result_in_order() -> None:
 def test_a_failing_chunk_raises_in_the_parent_and_stops_the_workers() -> None:
     with pytest.raises(ValueError, match="no 17"):
         list(parallel.stream(Slow(fail_at=17), _chunks(40), jobs=2))
+    assert not multiprocessing.active_children()
+
+
+def test_an_error_that_cannot_be_pickled_still_reaches_the_parent() -> None:
+    with pytest.raises(RuntimeError, match=r"(?s)in a worker: Traceback.*Unpicklable: cannot travel\n$"):
+        list(parallel.stream(Slow(odd_at=9), _chunks(40), jobs=2))
     assert not multiprocessing.active_children()
 
 
