@@ -68,21 +68,20 @@ def test_workers_give_every_result_in_order() -> None:
     assert not multiprocessing.active_children()
 
 
-def test_a_failing_chunk_raises_in_the_parent_and_stops_the_workers() -> None:
-    with pytest.raises(ValueError, match="no 17"):
-        list(parallel.stream(Slow(fail_at=17), _chunks(40), jobs=2))
-    assert not multiprocessing.active_children()
-
-
-def test_an_error_that_cannot_be_pickled_still_reaches_the_parent() -> None:
-    with pytest.raises(RuntimeError, match=r"(?s)in a worker: Traceback.*Unpicklable: cannot travel\n$"):
-        list(parallel.stream(Slow(odd_at=9), _chunks(40), jobs=2))
-    assert not multiprocessing.active_children()
-
-
-def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
-    with pytest.raises(RuntimeError, match="stopped without finishing"):
-        list(parallel.stream(Slow(die_at=5), _chunks(40), jobs=2))
+@pytest.mark.parametrize(
+    ("slow", "error", "message"),
+    [
+        (Slow(fail_at=17), ValueError, "no 17"),  # raised again in the parent
+        (Slow(odd_at=9), RuntimeError, r"(?s)in a worker: Traceback.*Unpicklable: cannot travel\n$"),
+        (Slow(die_at=5), RuntimeError, "stopped without finishing"),  # an error, not a hang
+    ],
+    ids=["failing chunk", "error that cannot be pickled", "worker that dies"],
+)
+def test_a_chunk_that_fails_is_an_error_in_the_parent_and_stops_the_workers(
+    slow: Slow, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        list(parallel.stream(slow, _chunks(40), jobs=2))
     assert not multiprocessing.active_children()
 
 
