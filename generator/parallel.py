@@ -29,6 +29,8 @@ R = TypeVar("R")
 MIN_ITEMS_PER_JOB = 64
 # Imported once by the fork server, so that its workers start with the generator loaded.
 PRELOAD = ["generator.build"]
+# Chunks finished ahead of a slow one, a worker, that the parent holds before it waits.
+AHEAD_PER_WORKER = 4
 
 
 def default_jobs() -> int:
@@ -101,15 +103,15 @@ _END = object()
 def _dispatch(workers: list[_Worker], chunks: Iterator[Sequence[T]]) -> Iterator[list[R]]:
     """Each free worker gets the next chunk; results come back in order. A worker holds one
     chunk at a time and is sent one only when it waits for it, so neither side ever blocks
-    writing to the other; finished chunks wait for the slow one in front of them, at most a
-    few a worker (the memory a stream may hold)."""
+    writing to the other; finished chunks wait for the slow one in front of them, at most
+    AHEAD_PER_WORKER a worker (the memory a stream may hold)."""
     ready: Any = next(chunks, _END)
     free = [w.connection for w in workers]
     running: dict[Connection, int] = {}
     finished: dict[int, list[R]] = {}
     sent = given = 0
     while ready is not _END or running:
-        while free and ready is not _END and sent - given < 4 * len(workers):
+        while free and ready is not _END and sent - given < AHEAD_PER_WORKER * len(workers):
             connection = free.pop()
             connection.send(ready)
             running[connection], sent = sent, sent + 1
@@ -164,11 +166,11 @@ def _next_chunk(connection: Connection) -> Any:
 
 
 def _start(workers: list[_Worker], jobs: int, function: Callable[[Sequence[Any]], list[Any]]) -> None:
-    """Worker processes for `function`, into `workers`. The processes started here (the forkserver among them,
-    which would print a traceback if Ctrl-C came while it imports the generator) start with
-    Ctrl-C ignored, which Python then leaves so; this process holds a Ctrl-C that comes
-    meanwhile and gets it once the workers are up (Linux keeps a blocked signal pending even
-    while it is ignored)."""
+    """Worker processes for `function`, into `workers`. The processes started here (the
+    forkserver among them, which would print a traceback if Ctrl-C came while it imports the
+    generator) start with Ctrl-C ignored, which Python then leaves so; this process holds a
+    Ctrl-C that comes meanwhile and gets it once the workers are up (Linux keeps a blocked
+    signal pending even while it is ignored)."""
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         _spawn(workers, jobs, function)
         return

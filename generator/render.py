@@ -122,7 +122,8 @@ class Lexicon:
         autolinked: dict[str, str] = {}
         for entity_id in entity_ids:
             for name in self.names[entity_id]:
-                if name_key(name) not in self.shared and self.lookup.get(name_key(name)) == entity_id:
+                key = name_key(name)
+                if key not in self.shared and self.lookup.get(key) == entity_id:
                     autolinked.setdefault(name, entity_id)
         return autolinked
 
