@@ -30,6 +30,7 @@ from generator.load import CHANGED_WHILE_BUILDING, article_body
 from generator.markdown import Linker, lowercase_names, name_matcher, render_article
 from generator.model import Article, Body, PageSpec, RenderedArticle, Site, SiteConfig
 from generator.project import Theme
+from generator.resolve import ambiguous_names
 from generator.templates import make_environment, render_template, template_problem
 from generator.text import name_key
 from generator.urls import Urls
@@ -79,7 +80,7 @@ class Lexicon:
     lookup: dict[str, str]  # normalised id/name/alias -> entity id
     names: dict[str, tuple[str, ...]]  # entity id -> its name, then its aliases
     types: dict[str, str]  # entity id -> its type: a mention's class
-    shared: frozenset[str]  # normalised names of two entities: never autolinked
+    ambiguous: dict[str, tuple[str, ...]]  # normalised id/name/alias of two entities -> their ids
     base_url: str
     mode: str  # autolink: first | all | none
     scope: str  # autolink_scope: archive (every entity's names) | article (those of the entities it declares)
@@ -89,13 +90,13 @@ class Lexicon:
     def of(site: Site) -> Lexicon:
         names = {e.id: (e.name, *e.aliases) for e in site.entities.values()}
         types = {e.id: e.type for e in site.entities.values()}
-        shared = frozenset(site.shared_names)
+        ambiguous = ambiguous_names(site.entities.values())
         config = site.config
         return Lexicon(
             site.lookup,
             names,
             types,
-            shared,
+            ambiguous,
             config.base_url,
             config.autolink,
             config.autolink_scope,
@@ -114,16 +115,28 @@ class Lexicon:
     @functools.cached_property
     def archive_names(self) -> dict[str, str]:
         """Every name of one entity only -> that entity: what the whole archive autolinks."""
-        return self.names_of(self.names)
+        return {
+            name: entity_id
+            for entity_id, names in self.names.items()
+            for name in names
+            if name_key(name) not in self.ambiguous
+        }
+
+    @functools.cached_property
+    def owners(self) -> dict[str, tuple[str, ...]]:
+        """Every name of two entities -> those entities: the article tells which one it means."""
+        return {name: self.ambiguous[name_key(name)] for name in self.all_names if name_key(name) in self.ambiguous}
 
     def names_of(self, entity_ids: Iterable[str]) -> dict[str, str]:
-        """The names that autolink these entities: not those of two entities, and not a name
-        that is another entity's id (which a reference to it would mean, and so the text does)."""
+        """The names that autolink these entities: a name of two entities only if just one of
+        them is among these (an id counts as a name: `[[Mercury]]` means the entity `mercury`,
+        but 'Mercury' written in a text may be Freddie Mercury)."""
+        wanted = dict.fromkeys(entity_ids)
         autolinked: dict[str, str] = {}
-        for entity_id in entity_ids:
+        for entity_id in wanted:
             for name in self.names[entity_id]:
-                key = name_key(name)
-                if key not in self.shared and self.lookup.get(key) == entity_id:
+                owners = self.ambiguous.get(name_key(name), (entity_id,))
+                if wanted.keys() & set(owners) == {entity_id}:
                     autolinked.setdefault(name, entity_id)
         return autolinked
 
@@ -137,6 +150,7 @@ class Lexicon:
             resolve=lambda text: self.lookup.get(name_key(text)),
             url=lambda entity_id: urls.url(paths.entity(entity_id)),
             names=autolinked,
+            owners=self.owners if archive else {},
             name=lambda entity_id: self.names[entity_id][0],
             type_of=self.types.get,
             mode=self.mode,
@@ -152,7 +166,7 @@ class Lexicon:
         self.__dict__.update(state)  # the automaton is made again where it is used
 
 
-_STATE = ("lookup", "names", "types", "shared", "base_url", "mode", "scope", "common")
+_STATE = ("lookup", "names", "types", "ambiguous", "base_url", "mode", "scope", "common")
 
 
 @dataclass(frozen=True)
@@ -200,7 +214,7 @@ def lowercase_words(lexicon: Lexicon) -> tuple[str, ...]:
     """The names to count: lowercase single words ('governo', 'apple'), which may be ordinary
     words; names of two words or with a capital are distinctive enough (names match with
     their case: 'Apple' is not found in 'apple')."""
-    names = {name for names in lexicon.names.values() for name in names if name_key(name) not in lexicon.shared}
+    names = {name for names in lexicon.names.values() for name in names}
     return tuple(sorted(name for name in names if name.islower() and name.isalnum()))
 
 

@@ -98,6 +98,17 @@ def shared_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(owner) for key, owner in sorted(owners.items()) if len(owner) > 1 and key not in ids}
 
 
+def ambiguous_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
+    """Normalised texts that are the id, a name or an alias of two entities -> their ids. A
+    reference means the entity of that id (see shared_names), but the same word written in a
+    text may mean any of them: it is autolinked only where the article tells which."""
+    owners: dict[str, dict[str, None]] = {}
+    for entity in sorted(entities, key=lambda e: e.id):
+        for text in (entity.id, entity.name, *entity.aliases):
+            owners.setdefault(name_key(text), {})[entity.id] = None
+    return {key: tuple(owner) for key, owner in owners.items() if len(owner) > 1}
+
+
 def _report_shared_names(
     entities: dict[str, Entity], shared: dict[str, tuple[str, ...]], diagnostics: Diagnostics
 ) -> None:
@@ -115,8 +126,8 @@ def _report_shared_names(
         diagnostics.warning(
             entity.path or "",
             line,
-            f"'{text}' is a name of {' and of '.join(owners)}: it is never autolinked, and a reference to it "
-            "must use the id; keep the name in one of the files",
+            f"'{text}' is a name of {' and of '.join(owners)}: it is autolinked only where an article declares "
+            "just one of them, and a reference to it must use the id; keep the name in one of the files",
         )
 
 

@@ -20,6 +20,10 @@ NAMES = {  # entity id -> (name, type, aliases)
     "silvio": ("Silvio Berlusconi", "person", ()),
     "corea": ("Corea", "place", ()),
     "rossi": ("Anna Rossi", "person", ()),
+    "evansville": ("Evansville, Indiana", "place", ()),
+    "indiana": ("Indiana", "place", ()),
+    "civic": ("Civic Passion", "organization", ()),
+    "cheng": ("Cheng Chung-tai of Civic Passion", "person", ()),
 }
 
 
@@ -82,6 +86,26 @@ def test_a_surname_is_the_person_named_in_full() -> None:
     assert links(body) == [("silvio", "Silvio Berlusconi"), ("silvio", "Berlusconi")]
     assert links("Poi Berlusconi tace.") == [("berlusconi", "Berlusconi")]
     assert links(body, declared=("berlusconi",)) == [("silvio", "Silvio Berlusconi"), ("berlusconi", "Berlusconi")]
+
+
+def test_a_surname_that_names_something_else_stays_that() -> None:
+    body = "Cheng Chung-tai of Civic Passion won. Civic Passion grew."
+    assert links(body) == [("cheng", "Cheng Chung-tai of Civic Passion"), ("civic", "Civic Passion")]
+
+
+def test_a_town_titled_with_its_region_is_two_places() -> None:
+    """'Evansville, Indiana' (as Wikipedia titles a town) names the town and the state it is
+    in: each links to its page; without the region's entity, the name links whole."""
+    assert links("Born in Evansville, Indiana, in 1950.") == [("evansville", "Evansville"), ("indiana", "Indiana")]
+    assert links("From Evansville, Indiana, to Indiana.", mode="first") == [
+        ("evansville", "Evansville"),
+        ("indiana", "Indiana"),
+    ]
+    saved = NAMES.pop("indiana")
+    try:
+        assert links("Born in Evansville, Indiana, in 1950.") == [("evansville", "Evansville, Indiana")]
+    finally:
+        NAMES["indiana"] = saved
 
 
 def test_a_speaker_label_is_not_a_mention() -> None:
@@ -157,19 +181,32 @@ def test_a_wrong_scope_is_a_clear_error(make_project: MakeProject, capsys: pytes
     )
 
 
-def test_a_name_that_is_also_an_id_links_the_entity_of_that_id(make_project: MakeProject) -> None:
+def test_a_name_that_is_also_an_id_links_only_where_the_article_says_which(make_project: MakeProject) -> None:
     """'Mercury' is the planet's id and an alias of Freddie Mercury: [[Mercury]] means the
-    planet, and so does the autolinked name (unless the article names Freddie Mercury in full:
-    then his surname is him, see above)."""
+    planet, but the word in a text may be either, so it links only in an article that declares
+    one of them (a reference does) or names Freddie Mercury in full (his surname is him)."""
+    bodies = {
+        "a": "We saw Mercury tonight.",
+        "b": "[[Mercury]] rose. We saw Mercury tonight.",
+        "c": "Freddie Mercury sang. Mercury was a star.",
+    }
     content = make_project(
         {
             "site.yml": "title: T\nlanguage: en\nautolink: all\nsearch: false\n",
-            "articles/a.md": ARTICLE.format(title="A", day=1, entities="", body="We saw Mercury tonight."),
+            **{
+                f"articles/{slug}.md": ARTICLE.format(title=slug, day=1, entities="", body=body)
+                for slug, body in bodies.items()
+            },
             "entities/mercury.md": entity("Mercury", "place"),
             "entities/freddie-mercury.md": entity("Freddie Mercury", "person", "Mercury"),
         }
     )
     build_project(content, out=content.parent / "site")
-    html = (content.parent / "site" / "articles" / "a" / "index.html").read_text()
-    found = re.findall(r'<a class="mention[^"]*" href="/entities/([^/]+)/"[^>]*>([^<]*)</a>', html)
-    assert found == [("mercury", "Mercury")]
+
+    def found(slug: str) -> list[tuple[str, str]]:
+        html = (content.parent / "site" / "articles" / slug / "index.html").read_text()
+        return re.findall(r'<a class="mention[^"]*" href="/entities/([^/]+)/"[^>]*>([^<]*)</a>', html)
+
+    assert found("a") == []
+    assert found("b") == [("mercury", "Mercury"), ("mercury", "Mercury")]
+    assert found("c") == [("freddie-mercury", "Freddie Mercury"), ("freddie-mercury", "Mercury")]

@@ -110,8 +110,9 @@ def test_editorial_problems_each_at_its_line(make_project: MakeProject) -> None:
         "mention it in an article, or delete the file",
         f"{content}/entities/initech.md:1: warning: no article mentions 'Initech': its page lists no articles; "
         "mention it in an article, or delete the file",
-        f"{content}/entities/initech.md:5: warning: 'Big Co' is a name of acme and of initech: it is never "
-        "autolinked, and a reference to it must use the id; keep the name in one of the files",
+        f"{content}/entities/initech.md:5: warning: 'Big Co' is a name of acme and of initech: it is autolinked "
+        "only where an article declares just one of them, and a reference to it must use the id; keep the name in "
+        "one of the files",
     ]
     assert output.splitlines()[-1] == "check: 0 errors, 6 warnings in 2 articles, 4 entities"
     strict_status, strict_output = run_check("--content", str(content), "--strict")

@@ -470,27 +470,40 @@ def test_a_name_of_two_entities_is_an_error_where_it_is_used(make_project: MakeP
         "content/articles/a.md:6: error: 'Cina' is a name of cina-paese and of cina-porcellana: write the id of "
         "the one you mean (such as [[cina-paese|Cina]], or 'cina-paese' in 'entities')",
         "content/entities/cina-porcellana.md:4: warning: 'Cina' is a name of cina-paese and of cina-porcellana: "
-        "it is never autolinked, and a reference to it must use the id; keep the name in one of the files",
+        "it is autolinked only where an article declares just one of them, and a reference to it must use the id; "
+        "keep the name in one of the files",
     ]
 
 
-def test_a_name_of_two_entities_is_never_autolinked(make_project: MakeProject, tmp_path: Path) -> None:
+@pytest.mark.parametrize("scope", ["archive", "article"])
+def test_a_name_of_two_entities_links_only_the_one_the_article_declares(
+    make_project: MakeProject, tmp_path: Path, scope: str
+) -> None:
+    declares = {"both": "[cina-paese, cina-porcellana]", "one": "[cina-paese]", "none": "[]"}
     content = make_project(
         {
             **TWO_CHINAS,
-            "site.yml": "title: Test\nlanguage: it\nautolink: all\n",
-            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\nentities: [cina-paese, cina-porcellana]\n---\n"
-            "La Cina esporta Porcellana.\n",
+            "site.yml": f"title: Test\nlanguage: it\nautolink: all\nautolink_scope: {scope}\n",
+            **{
+                f"articles/{name}.md": f"---\ntitle: {name}\ndate: 2025-02-10\nentities: {entities}\n---\n"
+                "La Cina esporta Porcellana.\n"
+                for name, entities in declares.items()
+            },
         }
     )
     result = build_project(content)
-    page = (tmp_path / "site/articles/a/index.html").read_text()
-    assert 'class="mention auto is-product" href="/entities/cina-porcellana/"' in page  # 'Porcellana', its own name
-    assert (
-        'href="/entities/cina-paese/"' not in page.split('<div class="body">')[1].split("</article>")[0]
-    )  # the shared name: never a link
-    assert "La Cina esporta" in page
-    assert [d.message.split(":")[0] for d in result.diagnostics if "never autolinked" in d.message] == [
+
+    def links(name: str) -> list[tuple[str, str]]:
+        page = (tmp_path / f"site/articles/{name}/index.html").read_text()
+        body = page.split('<div class="body">')[1].split("</article>")[0]
+        return re.findall(r'<a class="mention[^"]*" href="/entities/([^/]+)/"[^>]*>([^<]*)</a>', body)
+
+    assert links("both") == [("cina-porcellana", "Porcellana")]  # which Cina: the article does not say
+    assert links("one") == [("cina-paese", "Cina")] + (
+        [("cina-porcellana", "Porcellana")] if scope == "archive" else []
+    )
+    assert links("none") == ([("cina-porcellana", "Porcellana")] if scope == "archive" else [])
+    assert [d.message.split(":")[0] for d in result.diagnostics if "autolinked only where" in d.message] == [
         "'Cina' is a name of cina-paese and of cina-porcellana"
     ]
 

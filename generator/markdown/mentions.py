@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import ahocorasick
@@ -35,6 +35,7 @@ class Linker:
     matcher: Any = None  # an automaton over every entity's names (shared by all articles); None: built from `names`
     declared: frozenset[str] | None = None  # the entities the article declares; None: every one of `names`
     common: frozenset[str] = frozenset()  # lowercase words found in many of the archive's articles
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a name of two entities -> them: see `decide`
 
 
 def mention_rule(state: StateInline, silent: bool) -> bool:
@@ -119,6 +120,7 @@ class Occurrence(NamedTuple):
     name: str
     entity: str
     sentence_start: bool  # the first word of a sentence, where every word is capitalised
+    owners: tuple[str, ...] = ()  # a name of these entities: `entity` is "" until the article says which
 
 
 def _occurrences(text: str, before: str, number: int, matcher: Any, linker: Linker) -> list[Occurrence]:
@@ -127,10 +129,29 @@ def _occurrences(text: str, before: str, number: int, matcher: Any, linker: Link
     a 'Korea'."""
     found = find_names(text, matcher, None if linker.declared is not None else linker.names)
     return [
-        Occurrence(number, start, end, name, linker.names[name], _starts_sentence(before + text[:start]))
-        for start, end, name in found
-        if name in linker.names
+        Occurrence(
+            number,
+            start,
+            end,
+            written,
+            linker.names.get(name, ""),
+            _starts_sentence(before + text[:start]),
+            linker.owners.get(name, ()),
+        )
+        for match in found
+        if match[2] in linker.names or match[2] in linker.owners
+        for start, end, written, name in _places(*match, linker)
     ]
+
+
+def _places(start: int, end: int, name: str, linker: Linker) -> list[tuple[int, int, str, str]]:
+    """A name found, as (start, end, text, the name it is of): 'Evansville, Indiana' (a town
+    as Wikipedia titles it) is two, the town and the region, where the archive has the region."""
+    town, comma, region = name.rpartition(", ")
+    if comma and (region in linker.names or region in linker.owners):
+        if linker.names.get(region) != linker.names.get(name):
+            return [(start, start + len(town), town, name), (end - len(region), end, region, region)]
+    return [(start, end, name, name)]
 
 
 _OPENERS = " \t\n\"'«»“”‘’„([*_–—-"
@@ -146,7 +167,8 @@ def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list
     mention (an occurrence that is not does not use up its first)."""
     if linker.declared is not None:
         surnames = _surnames(events, linker)
-        events = [_as_person(event, surnames, linker.declared) for event in events]
+        events = [_as_person(event, surnames, linker) for event in events]
+        events = _told_apart(events, linker)
     evident = {event for event in events if isinstance(event, Occurrence) and is_mention(event, linker)}
     supported = {event.entity for event in evident} | {event for event in events if isinstance(event, str)}
     linked: set[str] = set()
@@ -203,11 +225,32 @@ def _surnames(events: Sequence[Occurrence | str], linker: Linker) -> dict[str, s
     return {surname: entity for surname, entity in surnames.items() if entity}
 
 
-def _as_person(event: Occurrence | str, surnames: dict[str, str], declared: frozenset[str]) -> Occurrence | str:
-    if isinstance(event, str) or event.entity in declared:
+def _as_person(event: Occurrence | str, surnames: dict[str, str], linker: Linker) -> Occurrence | str:
+    """A surname as the person named in full; but a name of something else ('Civic Passion',
+    the party in 'Cheng Chung-tai of Civic Passion') stays that, unless it is the person's too."""
+    declared = linker.declared or frozenset()
+    if isinstance(event, str) or event.entity in declared or declared.intersection(event.owners):
         return event
     person = surnames.get(_words(event.name))
-    return event._replace(entity=person) if person else event
+    named = event.owners or (event.entity,)
+    if person is None or person not in named and any(linker.type_of(e) not in (None, "person") for e in named):
+        return event
+    return event._replace(entity=person)
+
+
+def _told_apart(events: Sequence[Occurrence | str], linker: Linker) -> list[Occurrence | str]:
+    """The events, each name of two entities given the one of them the article declares;
+    those it does not tell apart, dropped ('Mercury' is the planet or Freddie Mercury)."""
+    declared = linker.declared or frozenset()
+    told: list[Occurrence | str] = []
+    for event in events:
+        if isinstance(event, Occurrence) and not event.entity:
+            meant = declared.intersection(event.owners)
+            if len(meant) != 1:
+                continue
+            event = event._replace(entity=next(iter(meant)))
+        told.append(event)
+    return told
 
 
 def _words(name: str) -> str:
