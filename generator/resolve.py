@@ -112,23 +112,36 @@ def ambiguous_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
 def _report_shared_names(
     entities: dict[str, Entity], shared: dict[str, tuple[str, ...]], diagnostics: Diagnostics
 ) -> None:
-    """Once per name, at the file of its second owner."""
+    """Once per name, at the file of its second owner; and a name that is another entity's id,
+    at the file that has it as a name (a reference to it is fine, autolinking is not)."""
     for key, owners in shared.items():
-        entity = entities[owners[-1]]
-        text, line = next(
-            (
-                (t, n)
-                for t, n in zip((entity.name, *entity.aliases), entity.name_lines, strict=False)
-                if name_key(t) == key
-            ),
-            (key, 1),
-        )
+        text, path, line = _written(entities[owners[-1]], key)
         diagnostics.warning(
-            entity.path or "",
+            path,
             line,
             f"'{text}' is a name of {' and of '.join(owners)}: it is autolinked only where an article declares "
             "just one of them, and a reference to it must use the id; keep the name in one of the files",
         )
+    for key, owners in ambiguous_names(entities.values()).items():
+        if key in shared:
+            continue
+        holder = next(entity_id for entity_id in owners if name_key(entity_id) == key)
+        others = [entity_id for entity_id in owners if entity_id != holder]
+        text, path, line = _written(entities[others[-1]], key)
+        diagnostics.warning(
+            path,
+            line,
+            f"'{text}' is a name of {' and of '.join(others)} and the id of {holder}: [[{text}]] means "
+            f"{holder}, but the word in a text is autolinked only where an article declares just one of them; "
+            "keep the name in one of the files",
+        )
+
+
+def _written(entity: Entity, key: str) -> tuple[str, str, int]:
+    """How an entity's file writes the name or alias of this key, and at which line."""
+    texts = zip((entity.name, *entity.aliases), entity.name_lines, strict=False)
+    text, line = next(((t, n) for t, n in texts if name_key(t) == key), (key, 1))
+    return text, str(entity.path or ""), line
 
 
 def build_lookup(entities: Iterable[Entity]) -> dict[str, str]:

@@ -508,6 +508,26 @@ def test_a_name_of_two_entities_links_only_the_one_the_article_declares(
     ]
 
 
+def test_a_name_that_is_another_entitys_id_is_reported_once(make_project: MakeProject) -> None:
+    content = make_project(
+        {
+            "articles/a.md": "---\ntitle: A\ndate: 2025-02-10\n---\n[[Mercury]] rose.\n",
+            "entities/mercury.md": "---\nname: Mercury\ntype: place\n---\n",
+            "entities/freddie-mercury.md": "---\nname: Freddie Mercury\ntype: person\naliases: [Mercury]\n---\n",
+        }
+    )
+    result = build_project(content)
+    assert [(Path(d.path).name, d.line, d.message) for d in result.diagnostics if "the id of" in d.message] == [
+        (
+            "freddie-mercury.md",
+            4,
+            "'Mercury' is a name of freddie-mercury and the id of mercury: [[Mercury]] means mercury, but the "
+            "word in a text is autolinked only where an article declares just one of them; keep the name in one "
+            "of the files",
+        )
+    ]
+
+
 def test_a_parent_cycle_is_an_error_naming_it(make_project: MakeProject) -> None:
     content = make_project(
         {
