@@ -111,6 +111,12 @@ def test_a_town_titled_with_its_region_is_two_places() -> None:
 def test_a_speaker_label_is_not_a_mention() -> None:
     body = "**Anna Rossi:** Sì.\n\n**Anna Rossi**: No.\n\nLo dice Anna Rossi."
     assert links(body) == [("rossi", "Anna Rossi")]
+    assert links("**Anna Rossi**: Apple cresce.\n\n**Anna Rossi:** Apple cala.") == []  # each opens a sentence
+
+
+def test_whole_words_across_emphasis() -> None:
+    assert links("Le **Apple**s, una Apple**s**, e la **Apple**.") == [("apple", "Apple")]
+    assert links("Le *Apple*s e la Corea.", declared=("apple",)) == [("corea", "Corea")]
 
 
 def test_never_in_links_code_or_headings() -> None:

@@ -76,7 +76,8 @@ def autolink_rule(state: StateCore) -> None:
         link_depth, before, label = 0, "", _speaker_label(block.children)
         for index, token in enumerate(block.children):
             if index < label:
-                continue  # '**Anna Rossi:** ...': who speaks, not a mention
+                before = "."  # '**Anna Rossi:** ...': who speaks, not a mention; then a sentence starts
+                continue
             if token.type == "link_open":
                 link_depth += 1
             elif token.type == "link_close":
@@ -87,7 +88,8 @@ def autolink_rule(state: StateCore) -> None:
                 events.append(token.meta["entity"])
             elif token.type == "text" and matcher and not link_depth and not in_heading:
                 texts.append((block.children, index))
-                events.extend(_occurrences(token.content, before, len(texts) - 1, matcher, linker))
+                after = _next_character(block.children, index)
+                events.extend(_occurrences(token.content, before, after, len(texts) - 1, matcher, linker))
             if token.type in ("text", "code_inline", MENTION):
                 before = (before + token.content)[-8:]  # enough to see a sentence's end
             elif token.type in ("softbreak", "hardbreak"):
@@ -100,15 +102,20 @@ def autolink_rule(state: StateCore) -> None:
 
 def _speaker_label(children: list[Token]) -> int:
     """How many tokens open the block as an interview's speaker label, a bold name and a
-    colon ('**Anna Rossi:**', '**Anna Rossi**:'); 0 if it does not start with one."""
+    colon ('**Anna Rossi:**', '**Anna Rossi**:', whose colon is split off the text after it);
+    0 if it does not start with one."""
     first = next((i for i, token in enumerate(children) if token.type != "text" or token.content), 0)
     if children[first].type != "strong_open":
         return 0
     close = next((i for i, token in enumerate(children) if token.type == "strong_close"), 0)
     inside = "".join(token.content for token in children[first + 1 : close] if token.type == "text")
     after = children[close + 1].content if close + 1 < len(children) and children[close + 1].type == "text" else ""
-    is_label = close and len(inside) <= 60 and (inside.endswith(":") or after.startswith(":"))
-    return close if is_label else 0
+    if not close or len(inside) > 60 or not (inside.endswith(":") or after.startswith(":")):
+        return 0
+    if after.startswith(":"):
+        children[close + 1 : close + 2] = [_text_token(":"), _text_token(after[1:])]
+        return close + 2
+    return close
 
 
 class Occurrence(NamedTuple):
@@ -123,11 +130,30 @@ class Occurrence(NamedTuple):
     owners: tuple[str, ...] = ()  # a name of these entities: `entity` is "" until the article says which
 
 
-def _occurrences(text: str, before: str, number: int, matcher: Any, linker: Linker) -> list[Occurrence]:
-    """The names in a text token. Archive-wide, names never linked are found too, so that
-    none of their words is taken for another name: 'South Korea' (of two entities) is not
-    a 'Korea'."""
-    found = find_names(text, matcher, None if linker.declared is not None else linker.names)
+def _next_character(children: list[Token], index: int) -> str:
+    """The character the reader sees after a text token, past emphasis marks: 's' in '**Apple**s'."""
+    for token in children[index + 1 :]:
+        if token.type in ("text", "code_inline", MENTION) and token.content:
+            return token.content[0]
+        if token.type in ("softbreak", "hardbreak"):
+            return " "
+        if not token.type.endswith(("_open", "_close")) or token.type.startswith("link"):
+            return ""
+    return ""
+
+
+def _occurrences(text: str, before: str, after: str, number: int, matcher: Any, linker: Linker) -> list[Occurrence]:
+    """The names in a text token (whole words, also where emphasis ends one: not in
+    '**Apple**s'). Archive-wide, names never linked are found too, so that none of their
+    words is taken for another name: 'South Korea' (of two entities) is not a 'Korea'."""
+    edge = before[-1:]
+    found = [
+        (start - len(edge), end - len(edge), name)
+        for start, end, name in find_names(
+            edge + text + after, matcher, None if linker.declared is not None else linker.names
+        )
+        if start >= len(edge) and end <= len(edge) + len(text)
+    ]
     return [
         Occurrence(
             number,
