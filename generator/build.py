@@ -255,6 +255,9 @@ def build_in_memory(options: BuildOptions, last: Built | None = None, progress: 
             nothing = replace(last.result, seconds=time.perf_counter() - started, written=0, removed=0, changed=())
             return replace(last, result=nothing)
         built = _build(options, theme, previous, progress, index_later=True)
+        if previous.store is not None:
+            with contextlib.suppress(OSError):  # the site is built: only `check --site` misses what went
+                save_gone(previous.store, built.result.pages_removed, built.result.pages_present)
         finish_removals()
         return built
 

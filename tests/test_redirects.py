@@ -114,3 +114,20 @@ def test_check_site_warns_of_a_page_gone_without_an_alias(make_project: MakeProj
     build_project(content)
     assert not [d for d in check(CheckOptions(content=None, site=site)).diagnostics if "earlier build" in d.message]
     assert "url=/articles/nuovo/" in (site / "articles/vecchio/index.html").read_text(encoding="utf-8")
+
+
+def test_check_site_hears_of_a_page_gone_while_serving(make_project: MakeProject, tmp_path: Path) -> None:
+    """`rassegna serve` rebuilds in memory: a page it stops publishing is remembered as a build's."""
+    from generator.build import BuildOptions
+    from generator.check import CheckOptions, check
+    from generator.incremental import Workspace
+
+    content = make_project({"articles/vecchio.md": "---\ntitle: Vecchio\ndate: 2025-01-10\n---\nTesto.\n"})
+    site = tmp_path / "site"
+    workspace = Workspace(BuildOptions(content=content, out=site))
+    workspace.rebuild()
+    (content / "articles/vecchio.md").rename(content / "articles/nuovo.md")
+    workspace.rebuild({str(content / "articles/vecchio.md"), str(content / "articles/nuovo.md")})
+    assert (site / "articles/nuovo/index.html").is_file()
+    warnings = [d for d in check(CheckOptions(content=None, site=site)).diagnostics if "earlier build" in d.message]
+    assert [d.path for d in warnings] == [str(site / "articles/vecchio/")]
