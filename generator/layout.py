@@ -87,3 +87,80 @@ def radial_layout(centre: str, around: Sequence[str], width: float, height: floa
             round(height / 2 + radius * math.sin(angle), 1),
         )
     return positions
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+OVER_CIRCLES = 5  # the most important nodes' labels may cover a lesser node's circle if they must
+
+
+def placed_labels(
+    nodes: Sequence[tuple[float, float, float, str]], width: float, height: float, font: float
+) -> list[tuple[float, float, str, str] | None]:
+    """Where each node's label goes, the most important node first: (x, y of its baseline,
+    text-anchor, the label, shortened if it had to be), at the first of its sides (the outer
+    one first, then the corners) where it stays in the box and covers no label placed before
+    and no other circle, or else no circle of a node more important (labels are drawn over the
+    circles); None where not even two thirds of it have room (the circle's title still names
+    the node). `nodes`: (x, y, radius, label); `font`: the labels' size."""
+    circles: list[Box] = [(x - r, y - r, x + r, y + r) for x, y, r, _ in nodes]
+    labels: list[Box] = []
+    placed: list[tuple[float, float, str, str] | None] = []
+    for index, (x, y, r, label) in enumerate(nodes):
+        strict = [*circles[:index], *circles[index + 1 :]]
+        avoiding = (strict, circles[:index]) if index < OVER_CIRCLES else (strict,)
+        spots = (
+            (text, spot, others)
+            for text in _shorter(label)
+            for others in avoiding
+            for spot in _sides(x, y, r, width, font)
+        )
+        free = None
+        for text, (lx, ly, anchor), others in spots:
+            box = _label_box(lx, ly, anchor, text_width(text, font), font)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+            if inside and not any(_overlap(box, other) for other in (*labels, *others)):
+                free = (round(lx, 1), round(ly, 1), anchor, text)
+                labels.append(box)
+                break
+        placed.append(free)
+    return placed
+
+
+def _shorter(label: str) -> list[str]:
+    """The label, then two thirds of it ('intelligenza arti…') if that leaves a word or two."""
+    cut = len(label) * 2 // 3
+    return [label, label[: cut - 1].rstrip() + "…"] if cut >= 8 else [label]
+
+
+def _sides(x: float, y: float, r: float, width: float, font: float) -> list[tuple[float, float, str]]:
+    """Below a node near the middle, else outwards; then the other sides, then the corners."""
+    right, left = (x + r + 6, y + 0.35 * font, "start"), (x - r - 6, y + 0.35 * font, "end")
+    below, above = (x, y + r + 4 + 0.9 * font, "middle"), (x, y - r - 4 - 0.25 * font, "middle")
+    corner = r * 0.7 + 4
+    corners = [
+        (x + corner, y - corner, "start"),
+        (x + corner, y + corner + 0.7 * font, "start"),
+        (x - corner, y - corner, "end"),
+        (x - corner, y + corner + 0.7 * font, "end"),
+    ]
+    first = below if abs(x - width / 2) < width / 10 else right if x > width / 2 else left
+    return [first, *(side for side in (right, left, below, above) if side != first), *corners]
+
+
+# A bold sans-serif letter's width, in ems, by kind: reckoned, not measured (the reader's font
+# is not known), from DejaVu Sans, wider than the other common system fonts.
+_NARROW, _WIDE = frozenset("fijlrtI.,:;'!|()- ìíî"), frozenset("mwMW@…")
+
+
+def text_width(text: str, font: float) -> float:
+    ems = sum(0.45 if c in _NARROW else 1.0 if c in _WIDE else 0.82 if c.isupper() else 0.7 for c in text)
+    return ems * font
+
+
+def _label_box(x: float, y: float, anchor: str, length: float, font: float) -> Box:
+    left = x if anchor == "start" else x - length if anchor == "end" else x - length / 2
+    return (left - 2, y - 0.9 * font, left + length + 2, y + 0.25 * font)  # 2: the outline drawn round the letters
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

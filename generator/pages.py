@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from generator import urls as paths
 from generator.i18n import Language
-from generator.layout import force_layout, radial_layout
+from generator.layout import force_layout, placed_labels, radial_layout
 from generator.model import (
     ENTITY_TYPES,
     AnchoredNote,
@@ -48,6 +48,7 @@ NEIGHBOURS = 10  # on an entity's own map
 MAP_SIZE = (1000, 700)
 NEIGHBOURHOOD_SIZE = (760, 480)
 MAP_LABEL_ROOM, NEIGHBOURHOOD_LABEL_ROOM = 110, 200  # left and right of a drawing, for the labels beside its nodes
+MAP_FONT, NEIGHBOURHOOD_FONT = 15, 24  # the labels' size in each drawing's units, as style.css sets it
 LABEL_CHARS = 22  # a longer name is shortened on a map (its circle's title has it whole)
 TOP_PER_TYPE = 12  # on the entities index, before the A to Z of each type
 SNIPPETS_PER_ARTICLE = 3
@@ -350,7 +351,7 @@ class Planner:
 
         def context() -> Context:
             title = self.ui.tr("Map of the archive")
-            drawing = self.drawing(chosen, edges, force_layout, MAP_SIZE, MAP_LABEL_ROOM)
+            drawing = self.drawing(chosen, edges, force_layout, MAP_SIZE, MAP_LABEL_ROOM, MAP_FONT)
             links = [self.entity_link(e, self.ui.number(len(counts[e]))) for e in chosen]
             withs = [self.ranked(self.graph.co_mentions.get(e, ())[:3]) for e in chosen]
             listed = [{"entity": link, "with": others} for link, others in zip(links, withs, strict=True)]
@@ -369,28 +370,32 @@ class Planner:
         shared = dict(self.graph.co_mentions.get(entity_id, ()))
         edges = {(entity_id, other): float(shared[other]) for other in around}
         place = lambda nodes, links, w, h: radial_layout(entity_id, around, w, h)  # noqa: E731
-        return self.drawing([entity_id, *around], edges, place, NEIGHBOURHOOD_SIZE, NEIGHBOURHOOD_LABEL_ROOM)
+        return self.drawing(
+            [entity_id, *around], edges, place, NEIGHBOURHOOD_SIZE, NEIGHBOURHOOD_LABEL_ROOM, NEIGHBOURHOOD_FONT
+        )
 
-    def drawing(self, nodes: list[str], edges: Mapping[tuple[str, str], float], place: Any, size: tuple[int, int], side_margin: int) -> Context:  # fmt: skip
+    def drawing(self, nodes: list[str], edges: Mapping[tuple[str, str], float], place: Any, size: tuple[int, int], side_margin: int, font: int) -> Context:  # fmt: skip
         """Nodes and links as the template draws them: circles sized by articles, coloured by
-        type, each a link to its entity's page; lines as wide as the articles in common."""
+        type, each a link to its entity's page, labelled where a label has room; lines as wide
+        as the articles in common."""
         width, height = size
         laid = place(nodes, edges, width - 2 * side_margin, height - 80)
         at = {node: (x + side_margin, y + 40) for node, (x, y) in laid.items()}
         counts = {e: len(self.graph.entity_articles.get(e, ())) for e in nodes}
         most = max(counts.values(), default=1) or 1
         heaviest = max(edges.values(), default=1.0) or 1.0
+        radii = {e: round(6 + 16 * math.sqrt(counts[e] / most), 1) for e in nodes}
+        names = {e: self.site.entities[e].name for e in nodes}
+        shorts = {
+            e: name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1].rstrip() + "…" for e, name in names.items()
+        }
+        spots = placed_labels([(*at[e], radii[e], shorts[e]) for e in nodes], width, height, font)
         circles = []
-        for e in nodes:
+        for e, spot in zip(nodes, spots, strict=True):
             x, y = at[e]
-            entity = self.site.entities[e]
-            radius = round(6 + 16 * math.sqrt(counts[e] / most), 1)
-            label = self.ui.ngettext("%(num)s article", "%(num)s articles", counts[e])
-            side = "middle" if abs(x - width / 2) < width / 10 else "start" if x > width / 2 else "end"
-            label_x = x if side == "middle" else x + radius + 6 if side == "start" else x - radius - 6
-            label_y = y + radius + 18 if side == "middle" else y + 6
-            short = entity.name if len(entity.name) <= LABEL_CHARS else entity.name[: LABEL_CHARS - 1].rstrip() + "…"
-            circles.append({"url": self.urls.url(paths.entity(e)), "name": entity.name, "short": short, "type": entity.type, "x": round(x, 1), "y": round(y, 1), "r": radius, "label_x": round(label_x, 1), "label_y": round(label_y, 1), "anchor": side, "count": label})  # fmt: skip
+            label_x, label_y, side, short = spot or (None, None, None, None)
+            count = self.ui.ngettext("%(num)s article", "%(num)s articles", counts[e])
+            circles.append({"url": self.urls.url(paths.entity(e)), "name": names[e], "short": short, "type": self.site.entities[e].type, "x": round(x, 1), "y": round(y, 1), "r": radii[e], "label_x": label_x, "label_y": label_y, "anchor": side, "count": count})  # fmt: skip
         lines = [
             {
                 "x1": round(at[a][0], 1),

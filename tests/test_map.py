@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator.layout import force_layout, radial_layout
+from generator.layout import force_layout, placed_labels, radial_layout, text_width
 from tests.conftest import MakeProject, build_project
 
 ENTITIES = {f"entities/{e}.md": f"---\nname: {e.title()}\ntype: {t}\n---\n" for e, t in [("anna", "person"), ("bit", "organization"), ("roma", "place"), ("dati", "topic"), ("solo", "person")]}  # fmt: skip
@@ -64,3 +64,26 @@ def test_the_layouts_are_deterministic_and_inside_the_box() -> None:
     assert len(set(first.values())) == 30  # no two on the same spot
     around = radial_layout("c", ["a", "b", "d", "e"], 400, 400)
     assert around["c"] == (200.0, 200.0) and around["a"] == (200.0, 56.0)  # the closest at the top
+
+
+def test_a_label_goes_where_it_covers_nothing_or_is_shortened_or_left_out() -> None:
+    font = 15
+    # b sits where a's label would go (right of a, on the right half): a's goes elsewhere
+    nodes = [(600.0, 300.0, 10.0, "Alpha"), (640.0, 300.0, 10.0, "Beta")]
+    (ax, ay, a_anchor, a_text), (bx, by, b_anchor, b_text) = placed_labels(nodes, 1000, 700, font)  # type: ignore[misc]
+    assert (a_text, b_text) == ("Alpha", "Beta")
+    assert (ax, a_anchor) != (616.0, "start")  # not over b's circle
+    assert (bx, b_anchor) == (656.0, "start") and by == ay  # b's own side was free
+    # near the right edge a long label turns left rather than leave the box
+    ((x, _, anchor, _),) = placed_labels([(990.0, 300.0, 5.0, "Repubblica Italiana")], 1000, 700, font)  # type: ignore[misc]
+    assert anchor == "end" and x - text_width("Repubblica Italiana", font) >= 0
+    # boxed in by the circles of more important nodes: a shorter label, or none (the circle's
+    # title names it); the most important may cover lesser circles instead
+    long = "Intelligenza artificiale generale"
+    crowd = [(500.0 + dx, 350.0 + dy, 12.0, "") for dx in (-40, 0, 40) for dy in (-30, 0, 30) if dx or dy]
+    last = placed_labels([*crowd, (500.0, 350.0, 12.0, long)], 1000, 700, font)[-1]
+    assert last is None or last[3] != long
+    first = placed_labels([(500.0, 350.0, 12.0, long), *crowd], 1000, 700, font)[0]
+    assert first is not None and first[3] == long
+    again = placed_labels([(500.0, 350.0, 12.0, long), *crowd], 1000, 700, font)
+    assert again[0] == first  # the same drawing, the same bytes

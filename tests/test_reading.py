@@ -390,6 +390,50 @@ def test_page_passes_axe_wcag21_aa(sites, tabs, archive: str, page_type: str) ->
         pytest.fail(axe_report(site, path, found, failed, notes), pytrace=False)
 
 
+# --- 2b. the drawings' labels, as the browser lays out their text ---------------------------------
+
+LABEL_PROBLEMS = """() => {
+  const problems = [];
+  for (const svg of document.querySelectorAll("svg.network")) {
+    const view = svg.viewBox.baseVal;
+    const labels = [...svg.querySelectorAll(".labels text")].map(t => [t.textContent, t.getBBox()]);
+    const circles = [...svg.querySelectorAll(".node circle")].map(c =>
+      [c.querySelector("title").textContent, c.cx.baseVal.value, c.cy.baseVal.value, c.r.baseVal.value]);
+    labels.forEach(([text, box], i) => {
+      if (box.x < 0 || box.y < 0 || box.x + box.width > view.width || box.y + box.height > view.height)
+        problems.push(`'${text}' leaves the drawing`);
+      labels.slice(i + 1).forEach(([other, b]) => {
+        if (box.x < b.x + b.width && b.x < box.x + box.width && box.y < b.y + b.height && b.y < box.y + box.height)
+          problems.push(`'${text}' covers '${other}'`);
+      });
+    });
+    if (!labels.length && circles.length) problems.push("no node is labelled");
+    const named = new Set(labels.map(([text]) => text.replace("…", "")));
+    if (circles.length && ![...named].some(text => circles[0][0].startsWith(text)))
+      problems.push(`the most important node, ${circles[0][0]}, has no label`);
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("archive", "page_type"),
+    [
+        archive_param(archive, page_type, id=f"{archive}-{page_type}")
+        for archive in ARCHIVES
+        for page_type in ("map", "entity")
+    ],
+)
+def test_the_labels_of_a_drawing_stay_in_it_and_apart(sites, tabs, archive: str, page_type: str) -> None:  # type: ignore[no-untyped-def]
+    """Labels are placed at build time by reckoning the width of their letters: in a real
+    browser none leaves its drawing or covers another, and the most important node has one."""
+    site = sites(archive)
+    page = tabs((1280, "light"))
+    open_page(page, site.url + site.path_of(page_type), page_type)
+    assert page.locator("svg.network .labels text").count() > 0
+    assert page.evaluate(LABEL_PROBLEMS) == []
+
+
 # --- 3. the Nu HTML checker on the corpora's sampled pages --------------------------------------
 
 
