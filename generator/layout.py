@@ -8,6 +8,7 @@ Linked nodes pull together, every pair pushes apart; the most connected start in
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 STEPS = 300
@@ -90,7 +91,7 @@ def radial_layout(centre: str, around: Sequence[str], width: float, height: floa
 
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom
-OVER_CIRCLES = 5  # the most important nodes' labels may cover a lesser node's circle if they must
+OVER_CIRCLES = 5  # the most important nodes' labels may cover the edge of a lesser node's circle if they must
 
 
 def placed_labels(
@@ -99,15 +100,16 @@ def placed_labels(
     """Where each node's label goes, the most important node first: (x, y of its baseline,
     text-anchor, the label, shortened if it had to be), at the first of its sides (the outer
     one first, then the corners) where it stays in the box and covers no label placed before
-    and no other circle, or else no circle of a node more important (labels are drawn over the
-    circles); None where not even two thirds of it have room (the circle's title still names
+    and no other circle, or else (for the OVER_CIRCLES first) only the edges of lesser nodes'
+    circles (labels are drawn over the circles); None where not even two thirds of it have room (the circle's title still names
     the node). `nodes`: (x, y, radius, label); `font`: the labels' size."""
     circles: list[Box] = [(x - r, y - r, x + r, y + r) for x, y, r, _ in nodes]
     labels: list[Box] = []
     placed: list[tuple[float, float, str, str] | None] = []
     for index, (x, y, r, label) in enumerate(nodes):
         strict = [*circles[:index], *circles[index + 1 :]]
-        avoiding = (strict, circles[:index]) if index < OVER_CIRCLES else (strict,)
+        lesser = [(x - r / 2, y - r / 2, x + r / 2, y + r / 2) for x, y, r, _ in nodes[index + 1 :]]  # their middles
+        avoiding = (strict, [*circles[:index], *lesser]) if index < OVER_CIRCLES else (strict,)
         spots = (
             (text, spot, others)
             for text in _shorter(label)
@@ -126,10 +128,20 @@ def placed_labels(
     return placed
 
 
+def shortened(label: str, limit: int) -> str:
+    """The label in at most `limit` characters: cut after a word if one ends past half of them
+    ('Partito…'), else within the word, and an ellipsis."""
+    if len(label) <= limit:
+        return label
+    head = label[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,.:;-–") + "…"
+
+
 def _shorter(label: str) -> list[str]:
-    """The label, then two thirds of it ('intelligenza arti…') if that leaves a word or two."""
+    """The label, then about two thirds of it, if that leaves eight characters or more."""
     cut = len(label) * 2 // 3
-    return [label, label[: cut - 1].rstrip() + "…"] if cut >= 8 else [label]
+    return [label, shortened(label, cut)] if cut >= 8 else [label]
 
 
 def _sides(x: float, y: float, r: float, width: float, font: float) -> list[tuple[float, float, str]]:
@@ -153,8 +165,15 @@ _NARROW, _WIDE = frozenset("fijlrtI.,:;'!|()- ìíî"), frozenset("mwMW@…")
 
 
 def text_width(text: str, font: float) -> float:
-    ems = sum(0.45 if c in _NARROW else 1.0 if c in _WIDE else 0.82 if c.isupper() else 0.7 for c in text)
-    return ems * font
+    return sum(_ems(c) for c in text) * font
+
+
+def _ems(c: str) -> float:
+    if c in _NARROW:
+        return 0.45
+    if c in _WIDE or unicodedata.east_asian_width(c) in "WF":  # 中, 字: a square each
+        return 1.0
+    return 0.82 if c.isupper() else 0.7
 
 
 def _label_box(x: float, y: float, anchor: str, length: float, font: float) -> Box:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from generator import urls as paths
 from generator.i18n import Language
-from generator.layout import force_layout, placed_labels, radial_layout
+from generator.layout import force_layout, placed_labels, radial_layout, shortened
 from generator.model import (
     ENTITY_TYPES,
     AnchoredNote,
@@ -386,9 +386,7 @@ class Planner:
         heaviest = max(edges.values(), default=1.0) or 1.0
         radii = {e: round(6 + 16 * math.sqrt(counts[e] / most), 1) for e in nodes}
         names = {e: self.site.entities[e].name for e in nodes}
-        shorts = {
-            e: name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1].rstrip() + "…" for e, name in names.items()
-        }
+        shorts = {e: shortened(name, LABEL_CHARS) for e, name in names.items()}
         spots = placed_labels([(*at[e], radii[e], shorts[e]) for e in nodes], width, height, font)
         circles = []
         for e, spot in zip(nodes, spots, strict=True):

@@ -24,6 +24,8 @@ NAMES = {  # entity id -> (name, type, aliases)
     "indiana": ("Indiana", "place", ()),
     "civic": ("Civic Passion", "organization", ()),
     "cheng": ("Cheng Chung-tai of Civic Passion", "person", ()),
+    "book": ("Eat, Pray, Love", "product", ()),
+    "love": ("Love", "organization", ()),
 }
 
 
@@ -101,6 +103,8 @@ def test_a_town_titled_with_its_region_is_two_places() -> None:
         ("evansville", "Evansville"),
         ("indiana", "Indiana"),
     ]
+    assert links("Evansville, Indiana, is a city.") == [("evansville", "Evansville"), ("indiana", "Indiana")]
+    assert links("Ho letto Eat, Pray, Love.") == [("book", "Eat, Pray, Love")]  # not places: one name
     saved = NAMES.pop("indiana")
     try:
         assert links("Born in Evansville, Indiana, in 1950.") == [("evansville", "Evansville, Indiana")]
@@ -114,8 +118,9 @@ def test_a_speaker_label_is_not_a_mention() -> None:
     assert links("**Anna Rossi**: Apple cresce.\n\n**Anna Rossi:** Apple cala.") == []  # each opens a sentence
 
 
-def test_whole_words_across_emphasis() -> None:
+def test_whole_words_across_emphasis_and_links() -> None:
     assert links("Le **Apple**s, una Apple**s**, e la **Apple**.") == [("apple", "Apple")]
+    assert links("Una Apple[s](https://example.org) e [x](https://example.org)Apple.") == []
     assert links("Le *Apple*s e la Corea.", declared=("apple",)) == [("corea", "Corea")]
 
 
@@ -216,3 +221,18 @@ def test_a_name_that_is_also_an_id_links_only_where_the_article_says_which(make_
     assert found("a") == []
     assert found("b") == [("mercury", "Mercury"), ("mercury", "Mercury")]
     assert found("c") == [("freddie-mercury", "Freddie Mercury"), ("freddie-mercury", "Mercury")]
+
+
+def test_a_name_of_two_entities_links_the_one_declared_even_if_no_other_name_does() -> None:
+    both = ("cina-paese", "cina-porcellana")
+    linker = Linker(
+        resolve=lambda text: None,
+        url=lambda eid: f"/e/{eid}/",
+        names={},
+        owners={"Cina": both},
+        type_of=lambda eid: "place",
+        mode="all",
+        declared=frozenset({"cina-paese"}),
+    )
+    html = render_article("La Cina esporta.", linker).html
+    assert re.findall(r'href="/e/([^/]+)/"[^>]*>([^<]*)</a>', html) == [("cina-paese", "Cina")]

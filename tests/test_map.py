@@ -78,12 +78,18 @@ def test_a_label_goes_where_it_covers_nothing_or_is_shortened_or_left_out() -> N
     ((x, _, anchor, _),) = placed_labels([(990.0, 300.0, 5.0, "Repubblica Italiana")], 1000, 700, font)  # type: ignore[misc]
     assert anchor == "end" and x - text_width("Repubblica Italiana", font) >= 0
     # boxed in by the circles of more important nodes: a shorter label, or none (the circle's
-    # title names it); the most important may cover lesser circles instead
+    # title names it); the most important may cover the edge of a lesser circle, never its middle
     long = "Intelligenza artificiale generale"
     crowd = [(500.0 + dx, 350.0 + dy, 12.0, "") for dx in (-40, 0, 40) for dy in (-30, 0, 30) if dx or dy]
     last = placed_labels([*crowd, (500.0, 350.0, 12.0, long)], 1000, 700, font)[-1]
     assert last is None or last[3] != long
-    first = placed_labels([(500.0, 350.0, 12.0, long), *crowd], 1000, 700, font)[0]
-    assert first is not None and first[3] == long
-    again = placed_labels([(500.0, 350.0, 12.0, long), *crowd], 1000, 700, font)
-    assert again[0] == first  # the same drawing, the same bytes
+    below = [(500.0, 350.0, 20.0, "Stati Uniti"), (470.0, 395.0, 8.0, ""), (530.0, 395.0, 8.0, "")]
+    (x, y, anchor, text) = placed_labels(below, 1000, 700, font)[0]  # type: ignore[misc]
+    assert text == "Stati Uniti" and anchor == "start"  # below was taken by the two small circles
+    crowded = [(500.0, 350.0, 12.0, long), *crowd]
+    first = placed_labels(crowded, 1000, 700, font)[0]
+    if first is not None:  # over the edges of the circles around, never over their middles
+        fx, fy, _, shown = first
+        span = (fx - text_width(shown, font), fx + text_width(shown, font))
+        assert not any(span[0] < cx < span[1] and fy - 0.9 * font < cy < fy + 0.25 * font for cx, cy, _, _ in crowd)
+    assert placed_labels(below, 1000, 700, font) == placed_labels(below, 1000, 700, font)  # the same bytes

@@ -61,8 +61,8 @@ def autolink_rule(state: StateCore) -> None:
     article does not declare only where the evidence says the name is a mention (`decide`)."""
     linker: Linker = state.env["linker"]
     matcher = (
-        (linker.matcher or name_matcher(tuple(sorted(linker.names))))
-        if linker.mode != "none" and linker.names
+        (linker.matcher or name_matcher(tuple(sorted({*linker.names, *linker.owners}))))
+        if linker.mode != "none" and (linker.names or linker.owners)
         else None
     )
     events: list[Occurrence | str] = []  # in reading order: names found, entities written as [[...]]
@@ -88,8 +88,8 @@ def autolink_rule(state: StateCore) -> None:
                 events.append(token.meta["entity"])
             elif token.type == "text" and matcher and not link_depth and not in_heading:
                 texts.append((block.children, index))
-                after = _next_character(block.children, index)
-                events.extend(_occurrences(token.content, before, after, len(texts) - 1, matcher, linker))
+                edges = _character_beside(block.children, index, -1), _character_beside(block.children, index, 1)
+                events.extend(_occurrences(token.content, edges, before, len(texts) - 1, matcher, linker))
             if token.type in ("text", "code_inline", MENTION):
                 before = (before + token.content)[-8:]  # enough to see a sentence's end
             elif token.type in ("softbreak", "hardbreak"):
@@ -130,29 +130,35 @@ class Occurrence(NamedTuple):
     owners: tuple[str, ...] = ()  # a name of these entities: `entity` is "" until the article says which
 
 
-def _next_character(children: list[Token], index: int) -> str:
-    """The character the reader sees after a text token, past emphasis marks: 's' in '**Apple**s'."""
-    for token in children[index + 1 :]:
+def _character_beside(children: list[Token], index: int, step: int) -> str:
+    """The character the reader sees just before (step -1) or after (step 1) a text token, past
+    the marks of emphasis and links: 's' in '**Apple**s' and 'Apple[s](…)'; none past an image."""
+    position = index + step
+    while 0 <= position < len(children):
+        token = children[position]
         if token.type in ("text", "code_inline", MENTION) and token.content:
-            return token.content[0]
+            return token.content[-1] if step < 0 else token.content[0]
         if token.type in ("softbreak", "hardbreak"):
             return " "
-        if not token.type.endswith(("_open", "_close")) or token.type.startswith("link"):
+        if not token.type.endswith(("_open", "_close")):
             return ""
+        position += step
     return ""
 
 
-def _occurrences(text: str, before: str, after: str, number: int, matcher: Any, linker: Linker) -> list[Occurrence]:
+def _occurrences(
+    text: str, edges: tuple[str, str], before: str, number: int, matcher: Any, linker: Linker
+) -> list[Occurrence]:
     """The names in a text token (whole words, also where emphasis ends one: not in
-    '**Apple**s'). Archive-wide, names never linked are found too, so that none of their
-    words is taken for another name: 'South Korea' (of two entities) is not a 'Korea'."""
-    edge = before[-1:]
+    '**Apple**s'; `edges`: the characters the reader sees around it). Archive-wide, names
+    never linked are found too, so that none of their words is taken for another name:
+    'South Korea' (of two entities) is not a 'Korea'."""
+    left, right = edges
+    wanted = None if linker.declared is not None else linker.names
     found = [
-        (start - len(edge), end - len(edge), name)
-        for start, end, name in find_names(
-            edge + text + after, matcher, None if linker.declared is not None else linker.names
-        )
-        if start >= len(edge) and end <= len(edge) + len(text)
+        (start - len(left), end - len(left), name)
+        for start, end, name in find_names(left + text + right, matcher, wanted)
+        if start >= len(left) and end <= len(left) + len(text)
     ]
     return [
         Occurrence(
@@ -161,23 +167,29 @@ def _occurrences(text: str, before: str, after: str, number: int, matcher: Any, 
             end,
             written,
             linker.names.get(name, ""),
-            _starts_sentence(before + text[:start]),
+            not split and _starts_sentence(before + text[:start]),
             linker.owners.get(name, ()),
         )
         for match in found
         if match[2] in linker.names or match[2] in linker.owners
-        for start, end, written, name in _places(*match, linker)
+        for start, end, written, name, split in _places(*match, linker)
     ]
 
 
-def _places(start: int, end: int, name: str, linker: Linker) -> list[tuple[int, int, str, str]]:
-    """A name found, as (start, end, text, the name it is of): 'Evansville, Indiana' (a town
-    as Wikipedia titles it) is two, the town and the region, where the archive has the region."""
+def _places(start: int, end: int, name: str, linker: Linker) -> list[tuple[int, int, str, str, bool]]:
+    """A name found, as (start, end, text, the name it is of, whether split): 'Evansville,
+    Indiana' (a place as Wikipedia titles it) is two places, the town and the region, where
+    the archive has the region as a place of its own."""
     town, comma, region = name.rpartition(", ")
-    if comma and (region in linker.names or region in linker.owners):
-        if linker.names.get(region) != linker.names.get(name):
-            return [(start, start + len(town), town, name), (end - len(region), end, region, region)]
-    return [(start, end, name, name)]
+    if comma and _is_place(name, linker) and _is_place(region, linker):
+        if (linker.names.get(region), linker.owners.get(region)) != (linker.names.get(name), linker.owners.get(name)):
+            return [(start, start + len(town), town, name, True), (end - len(region), end, region, region, True)]
+    return [(start, end, name, name, False)]
+
+
+def _is_place(name: str, linker: Linker) -> bool:
+    entities = linker.owners.get(name) or ((linker.names[name],) if name in linker.names else ())
+    return bool(entities) and all(linker.type_of(entity) == "place" for entity in entities)
 
 
 _OPENERS = " \t\n\"'«»“”‘’„([*_–—-"
