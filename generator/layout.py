@@ -101,24 +101,22 @@ def placed_labels(
     text-anchor, the label, shortened if it had to be), at the first of its sides (the outer
     one first, then the corners) where it stays in the box and covers no label placed before
     and no other circle, or else (for the OVER_CIRCLES first) only the edges of lesser nodes'
-    circles (labels are drawn over the circles); None where not even two thirds of it have room (the circle's title still names
-    the node). `nodes`: (x, y, radius, label); `font`: the labels' size."""
+    circles (labels are drawn over the circles); None where not even two thirds of it have
+    room (the circle's title still names the node). `nodes`: (x, y, radius, label); `font`:
+    the labels' size."""
     circles: list[Box] = [(x - r, y - r, x + r, y + r) for x, y, r, _ in nodes]
+    middles: list[Box] = [(x - r / 2, y - r / 2, x + r / 2, y + r / 2) for x, y, r, _ in nodes]
     labels: list[Box] = []
     placed: list[tuple[float, float, str, str] | None] = []
     for index, (x, y, r, label) in enumerate(nodes):
         strict = [*circles[:index], *circles[index + 1 :]]
-        lesser = [(x - r / 2, y - r / 2, x + r / 2, y + r / 2) for x, y, r, _ in nodes[index + 1 :]]  # their middles
-        avoiding = (strict, [*circles[:index], *lesser]) if index < OVER_CIRCLES else (strict,)
-        spots = (
-            (text, spot, others)
-            for text in _shorter(label)
-            for others in avoiding
-            for spot in _sides(x, y, r, width, font)
-        )
+        avoiding = (strict, [*circles[:index], *middles[index + 1 :]]) if index < OVER_CIRCLES else (strict,)
+        sides = _sides(x, y, r, width, font)
+        texts = [(text, text_width(text, font)) for text in _shorter(label)]
+        spots = ((text, length, others, side) for text, length in texts for others in avoiding for side in sides)
         free = None
-        for text, (lx, ly, anchor), others in spots:
-            box = _label_box(lx, ly, anchor, text_width(text, font), font)
+        for text, length, others, (lx, ly, anchor) in spots:
+            box = _label_box(lx, ly, anchor, length, font)
             inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
             if inside and not any(_overlap(box, other) for other in (*labels, *others)):
                 free = (round(lx, 1), round(ly, 1), anchor, text)

@@ -385,7 +385,8 @@ class Planner:
         most = max(counts.values(), default=1) or 1
         heaviest = max(edges.values(), default=1.0) or 1.0
         radii = {e: round(6 + 16 * math.sqrt(counts[e] / most), 1) for e in nodes}
-        names = {e: self.site.entities[e].name for e in nodes}
+        entities = {e: self.site.entities[e] for e in nodes}
+        names = {e: entity.name for e, entity in entities.items()}
         shorts = {e: shortened(name, LABEL_CHARS) for e, name in names.items()}
         spots = placed_labels([(*at[e], radii[e], shorts[e]) for e in nodes], width, height, font)
         circles = []
@@ -393,7 +394,7 @@ class Planner:
             x, y = at[e]
             label_x, label_y, side, short = spot or (None, None, None, None)
             count = self.ui.ngettext("%(num)s article", "%(num)s articles", counts[e])
-            circles.append({"url": self.urls.url(paths.entity(e)), "name": names[e], "short": short, "type": self.site.entities[e].type, "x": round(x, 1), "y": round(y, 1), "r": radii[e], "label_x": label_x, "label_y": label_y, "anchor": side, "count": count})  # fmt: skip
+            circles.append({"url": self.urls.url(paths.entity(e)), "name": names[e], "short": short, "type": entities[e].type, "x": round(x, 1), "y": round(y, 1), "r": radii[e], "label_x": label_x, "label_y": label_y, "anchor": side, "count": count})  # fmt: skip
         lines = [
             {
                 "x1": round(at[a][0], 1),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from generator.errors import Diagnostics
@@ -91,20 +91,22 @@ def shared_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
     would win): a reference to one cannot say which entity it means."""
     entities = list(entities)
     ids = {name_key(entity.id) for entity in entities}
-    owners: dict[str, list[str]] = {}
-    for entity in sorted(entities, key=lambda e: e.id):
-        for key in dict.fromkeys(name_key(text) for text in (entity.name, *entity.aliases)):
-            owners.setdefault(key, []).append(entity.id)
-    return {key: tuple(owner) for key, owner in sorted(owners.items()) if len(owner) > 1 and key not in ids}
+    owners = _owners(entities, lambda entity: (entity.name, *entity.aliases))
+    return {key: owner for key, owner in sorted(owners.items()) if key not in ids}
 
 
 def ambiguous_names(entities: Iterable[Entity]) -> dict[str, tuple[str, ...]]:
     """Normalised texts that are the id, a name or an alias of two entities -> their ids. A
     reference means the entity of that id (see shared_names), but the same word written in a
     text may mean any of them: it is autolinked only where the article tells which."""
+    return _owners(entities, lambda entity: (entity.id, entity.name, *entity.aliases))
+
+
+def _owners(entities: Iterable[Entity], texts: Callable[[Entity], Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """The normalised texts of two entities or more -> their ids, in order of id."""
     owners: dict[str, dict[str, None]] = {}
     for entity in sorted(entities, key=lambda e: e.id):
-        for text in (entity.id, entity.name, *entity.aliases):
+        for text in texts(entity):
             owners.setdefault(name_key(text), {})[entity.id] = None
     return {key: tuple(owner) for key, owner in owners.items() if len(owner) > 1}
 
