@@ -77,15 +77,15 @@ def _fitted(at: dict[str, list[float]], width: float, height: float) -> dict[str
 
 
 def radial_layout(centre: str, around: Sequence[str], width: float, height: float) -> dict[str, tuple[float, float]]:
-    """One node in the middle, the others on a circle around it in the order given (the
-    closest first, from the top, clockwise)."""
+    """One node in the middle, the others on an ellipse around it that fills the box, in the
+    order given (the closest first, from the top, clockwise)."""
     positions = {centre: (round(width / 2, 1), round(height / 2, 1))}
-    radius = min(width, height) / 2 * 0.72
+    across, down = width / 2 * 0.72, height / 2 * 0.72
     for i, node in enumerate(around):
         angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(around))
         positions[node] = (
-            round(width / 2 + radius * math.cos(angle), 1),
-            round(height / 2 + radius * math.sin(angle), 1),
+            round(width / 2 + across * math.cos(angle), 1),
+            round(height / 2 + down * math.sin(angle), 1),
         )
     return positions
 

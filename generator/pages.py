@@ -46,9 +46,9 @@ MAP_ENTITIES = 40  # on the map of the archive: the most mentioned
 MAP_LINKS = 4  # each one's strongest co-mentions drawn
 NEIGHBOURS = 10  # on an entity's own map
 MAP_SIZE = (1000, 700)
-NEIGHBOURHOOD_SIZE = (760, 480)
-MAP_LABEL_ROOM, NEIGHBOURHOOD_LABEL_ROOM = 110, 200  # left and right of a drawing, for the labels beside its nodes
-MAP_FONT, NEIGHBOURHOOD_FONT = 15, 24  # the labels' size in each drawing's units, as style.css sets it
+NEIGHBOURHOOD_SIZE = (480, 560)  # upright: it fits a sidebar
+MAP_LABEL_ROOM, NEIGHBOURHOOD_LABEL_ROOM = 110, 100  # left and right of a drawing, for the labels beside its nodes
+MAP_FONT, NEIGHBOURHOOD_FONT = 15, 24  # the labels' size in each drawing's units: measured here, drawn at it
 LABEL_CHARS = 22  # a longer name is shortened on a map (its circle's title has it whole)
 TOP_PER_TYPE = 12  # on the entities index, before the A to Z of each type
 SNIPPETS_PER_ARTICLE = 3
@@ -405,7 +405,7 @@ class Planner:
             }  # fmt: skip
             for (a, b), w in sorted(edges.items())
         ]
-        return {"width": width, "height": height, "circles": circles, "lines": lines}
+        return {"width": width, "height": height, "font": font, "circles": circles, "lines": lines}
 
     def timeline(self, entity_id: str) -> Context | None:
         """The articles that mention an entity, counted by month (by year past three years),

@@ -434,6 +434,25 @@ def test_the_labels_of_a_drawing_stay_in_it_and_apart(sites, tabs, archive: str,
     assert page.evaluate(LABEL_PROBLEMS) == []
 
 
+NEIGHBOURHOOD_FIT = """() => {
+  const frame = document.querySelector('.entity-links .network-frame');
+  const label = frame.querySelector('.labels text');
+  return {sideways: frame.scrollWidth - frame.clientWidth, label: label.getBoundingClientRect().height};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_entity_neighbourhood_fits_its_sidebar_readably(sites, tabs, width: int) -> None:  # type: ignore[no-untyped-def]
+    """Drawn upright for the sidebar: no sideways scrolling beside the page, and labels still
+    a readable size once the drawing is scaled to it."""
+    site = sites("shipped")
+    page = tabs((width, "light"))
+    open_page(page, site.url + site.path_of("entity"), "entity")
+    fit = page.evaluate(NEIGHBOURHOOD_FIT)
+    assert fit["sideways"] <= 0, fit
+    assert fit["label"] >= 14, fit  # the height of a label's box, in CSS pixels
+
+
 # --- 3. the Nu HTML checker on the corpora's sampled pages --------------------------------------
 
 
