@@ -94,37 +94,10 @@ def autolink_rule(state: StateCore) -> None:
                 before = (before + token.content)[-8:]  # enough to see a sentence's end
             elif token.type in ("softbreak", "hardbreak"):
                 before += " "
-    if linker.declared is not None:
-        events = _in_longer_names(events, state.tokens, linker)
     chosen = decide(events, linker)
     for number in sorted(chosen, reverse=True):  # from the end: the indexes before stay right
         children, index = texts[number]
         children[index : index + 1] = _linked(children[index].content, chosen[number])
-
-
-def _in_longer_names(events: list[Occurrence | str], blocks: Sequence[Token], linker: Linker) -> list[Occurrence | str]:
-    """The events, with the capitalised word before a name (`after`) kept only where it may
-    begin a longer name: not an ordinary word that the article also writes in lowercase
-    ('Volo Germanwings', 'The Poet'), nor the end of a person's name ('Maurizio Fugatti LN')."""
-    words = {word for block in blocks if block.type == "inline" for word in _WORD.findall(block.content)}
-    lowercase = {word for word in words if word.islower()}
-    kept: list[Occurrence | str] = []
-    for event in events:
-        if isinstance(event, Occurrence) and event.after:
-            previous = kept[-1] if kept else None
-            if event.after.lower() in lowercase or _person_just_before(event, previous, linker):
-                event = event._replace(after="")
-        kept.append(event)
-    return kept
-
-
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _person_just_before(event: Occurrence, previous: Occurrence | str | None, linker: Linker) -> bool:
-    if not isinstance(previous, Occurrence) or (previous.text, previous.end + 1) != (event.text, event.start):
-        return False
-    return all(linker.type_of(entity) == "person" for entity in previous.owners or (previous.entity,))
 
 
 def _speaker_label(children: list[Token]) -> int:
@@ -155,7 +128,6 @@ class Occurrence(NamedTuple):
     entity: str
     sentence_start: bool  # the first word of a sentence, where every word is capitalised
     owners: tuple[str, ...] = ()  # a name of these entities: `entity` is "" until the article says which
-    after: str = ""  # the capitalised word just before it inside a sentence: 'Kowloon' in 'Kowloon West'
     currency: bool = False  # just before '$': 'US$ 20' is a currency, not the country
 
 
@@ -196,15 +168,20 @@ def _occurrences(
             end,
             written,
             linker.names.get(name, ""),
-            not split and _starts_sentence(before + text[:start]),
+            not split and _starts_sentence(_just_before(before, text, start)),
             linker.owners.get(name, ()),
-            "" if split else _capital_before(before + text[:start]),
-            (text + right)[end : end + 1] == "$",
+            (text[end : end + 1] or right[:1]) == "$",
         )
         for match in found
         if match[2] in linker.names or match[2] in linker.owners
         for start, end, written, name, split in _places(*match, linker)
     ]
+
+
+def _just_before(before: str, text: str, start: int) -> str:
+    """The text before a name, enough of it to see whether a sentence ends there: not all of
+    a long paragraph, which would take time quadratic in its length."""
+    return text[start - 40 : start] if start >= 40 else before + text[:start]
 
 
 def _places(start: int, end: int, name: str, linker: Linker) -> list[tuple[int, int, str, str, bool]]:
@@ -229,20 +206,6 @@ _OPENERS = " \t\n\"'«»“”‘’„([*_–—-"
 def _starts_sentence(before: str) -> bool:
     preceding = before.rstrip(_OPENERS)
     return not preceding or preceding[-1] in ".!?…"
-
-
-_CAPITALISED = re.compile(r"(?:^|\s)([^\W\d_][\w.-]*\w) $")  # a word of two letters or more, a space
-
-
-def _capital_before(before: str) -> str:
-    """The capitalised word that ends the text before a name, then one space, if it does not
-    open a sentence (nor follow a colon): 'Kowloon' of 'Kowloon West'; else ''."""
-    before = before[-40:]
-    match = _CAPITALISED.search(before)
-    if not match or not match[1][0].isupper():
-        return ""
-    preceding = before[: match.start(1)]
-    return "" if _starts_sentence(preceding) or preceding.rstrip().endswith(":") else match[1]
 
 
 def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list[Occurrence]]:
@@ -270,12 +233,12 @@ def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list
 
 
 def is_mention(occurrence: Occurrence, linker: Linker) -> bool:
-    """Whether a name is a mention of its entity on its own evidence. Never the country in a
-    currency ('US$'). An entity the article declares: always. Another (its name found with the
+    """Whether a name is a mention of its entity on its own evidence. Never a currency's
+    country ('US$'). An entity the article declares: always. Another (its name found with the
     case it is written with: 'Apple' is not in 'apple'): not a lowercase word the archive uses
     in many articles ('stato', 'governo'; see render.common_words), nor a capitalised word
-    opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he come?') unless the article
-    mentions the entity elsewhere (see `decide`), nor the end of a longer name."""
+    opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he come?'), unless the
+    article mentions the entity elsewhere: see `decide`."""
     name, entity = occurrence.name, occurrence.entity
     if occurrence.currency:
         return False
@@ -283,16 +246,7 @@ def is_mention(occurrence: Occurrence, linker: Linker) -> bool:
         return True
     if name.islower():
         return name not in linker.common
-    return not _opens_sentence(occurrence) and not _ends_a_longer_name(occurrence, linker)
-
-
-def _ends_a_longer_name(occurrence: Occurrence, linker: Linker) -> bool:
-    """Whether a one-word name ends a name the archive does not know, after a capitalised word
-    that may begin it (see `_in_longer_names`): 'Kowloon West' is no 'West', 'the Mets Poet'
-    no poet. Not a person's surname, which follows a title: 'President Obama'."""
-    name, entity = occurrence.name, occurrence.entity
-    surname = linker.type_of(entity) == "person" and f" {_words(linker.name(entity))}".endswith(f" {_words(name)}")
-    return bool(occurrence.after) and " " not in name and not surname
+    return not _opens_sentence(occurrence)
 
 
 def _opens_sentence(occurrence: Occurrence) -> bool:
