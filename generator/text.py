@@ -69,15 +69,25 @@ def normalize_text(text: str) -> str:
 
 def sentence_around(text: str, start: int, end: int) -> tuple[str, int, int]:
     """The sentence of `text` that holds text[start:end], and the span's place inside it."""
-    begin = 0
-    for match in _SENTENCE_END_RE.finditer(text, 0, start):
-        begin = match.end()
+    begin = _last_sentence_end(text, start)
     stop = len(text)
     after = _SENTENCE_END_RE.search(text, end)
     if after:
         stop = after.start() + len(after.group().rstrip())
     sentence, start, end = text[begin:stop], start - begin, end - begin
     return _clip(sentence, start, end)
+
+
+def _last_sentence_end(text: str, start: int) -> int:
+    """Where the last sentence before `start` ends (0: none), looked for in a window that
+    grows back from `start`: a long paragraph's many mentions are not each a scan from 0."""
+    window = 256
+    while True:
+        pos = max(0, start - window)
+        ends = [match.end() for match in _SENTENCE_END_RE.finditer(text, pos, start)]
+        if ends or pos == 0:
+            return ends[-1] if ends else 0
+        window *= 4
 
 
 def _clip(sentence: str, start: int, end: int) -> tuple[str, int, int]:

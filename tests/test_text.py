@@ -1,4 +1,6 @@
-from generator.text import name_key, sentence_around, slug_or_digest, slugify
+import random
+
+from generator.text import _SENTENCE_END_RE, _last_sentence_end, name_key, sentence_around, slug_or_digest, slugify
 
 
 def test_slugify_drops_accents_and_punctuation() -> None:
@@ -45,3 +47,17 @@ def test_long_sentences_are_clipped_around_the_mention() -> None:
     assert len(sentence) <= 300
     assert sentence.startswith("… ") and sentence.endswith(" …")
     assert sentence[a:b] == "ByteDance"
+
+
+def test_the_sentence_is_found_far_into_a_long_paragraph() -> None:
+    """A sentence's start is looked for back from the mention, in a growing window: the same
+    place as a scan of the whole paragraph from its start finds."""
+    rng = random.Random(7)
+    for _ in range(500):
+        text = "".join(rng.choice("ab  .!?»”)\n") for _ in range(rng.randrange(1, 3000)))
+        start = rng.randrange(len(text) + 1)
+        scanned = [match.end() for match in _SENTENCE_END_RE.finditer(text, 0, start)]
+        assert _last_sentence_end(text, start) == (scanned[-1] if scanned else 0), (text, start)
+    text = "Primo. " + "parola " * 10000 + "ByteDance qui."
+    start = text.index("ByteDance")
+    assert sentence_around(text, start, start + 9)[0].endswith("ByteDance qui.")
