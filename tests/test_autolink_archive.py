@@ -119,6 +119,13 @@ def test_a_currency_is_not_the_country() -> None:
     assert links("Costa US$ 20.", declared=("usa",)) == []
 
 
+def test_a_web_address_is_not_a_mention() -> None:
+    """A dot that joins a name to a word makes it part of an address or a file name."""
+    assert links("Il sito Apple.com e www.Apple.it, di Apple.") == [("apple", "Apple")]
+    assert links("Vedi Apple.com.", declared=("apple",)) == []
+    assert links("Parla Apple. Anche la Corea.") == [("apple", "Apple"), ("corea", "Corea")]  # full stops
+
+
 def test_a_sentence_end_is_seen_in_a_long_paragraph() -> None:
     """Only the text just before a name is looked at, however long the paragraph."""
     padding = "parola " * 5000

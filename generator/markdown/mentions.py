@@ -129,6 +129,7 @@ class Occurrence(NamedTuple):
     sentence_start: bool  # the first word of a sentence, where every word is capitalised
     owners: tuple[str, ...] = ()  # a name of these entities: `entity` is "" until the article says which
     currency: bool = False  # just before '$': 'US$ 20' is a currency, not the country
+    in_address: bool = False  # joined by a dot to a word: part of 'Scientology.org', 'www.Apple.com'
 
 
 def _character_beside(children: list[Token], index: int, step: int) -> str:
@@ -171,11 +172,20 @@ def _occurrences(
             not split and _starts_sentence(_just_before(before, text, start)),
             linker.owners.get(name, ()),
             (text[end : end + 1] or right[:1]) == "$",
+            _in_address(text, start, end),
         )
         for match in found
         if match[2] in linker.names or match[2] in linker.owners
         for start, end, written, name, split in _places(*match, linker)
     ]
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether a dot joins the name to a word, as in a web address or a file name
+    ('Scientology.org', 'www.Apple.com'): a sentence's full stop has a space after it."""
+    return (text[end : end + 1] == "." and _is_word(text, end + 1)) or (
+        text[start - 1 : start] == "." and _is_word(text, start - 2)
+    )
 
 
 def _just_before(before: str, text: str, start: int) -> str:
@@ -234,13 +244,13 @@ def decide(events: Sequence[Occurrence | str], linker: Linker) -> dict[int, list
 
 def is_mention(occurrence: Occurrence, linker: Linker) -> bool:
     """Whether a name is a mention of its entity on its own evidence. Never a currency's
-    country ('US$'). An entity the article declares: always. Another (its name found with the
+    country ('US$'), nor a word of a web address ('Apple.com'). An entity the article declares: always. Another (its name found with the
     case it is written with: 'Apple' is not in 'apple'): not a lowercase word the archive uses
     in many articles ('stato', 'governo'; see render.common_words), nor a capitalised word
     opening a sentence ('Apple' in 'Apple pie.', 'Will' in 'Will he come?'), unless the
     article mentions the entity elsewhere: see `decide`."""
     name, entity = occurrence.name, occurrence.entity
-    if occurrence.currency:
+    if occurrence.currency or occurrence.in_address:
         return False
     if linker.declared is None or entity in linker.declared:
         return True
