@@ -32,6 +32,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import gum_layer  # noqa: E402
+
 from generator.frontmatter import split_document  # noqa: E402
 from generator.text import MENTION_RE  # noqa: E402
 
@@ -107,6 +109,17 @@ def links(site: Path, slug: str) -> Mentions:
     return parser.found
 
 
+def inside_annotated(corpus: Path, site: Path, gold: dict[str, Mentions]) -> Counter[bool | None]:
+    """How many links lie inside a mention GUM made of their entity (True), outside (False),
+    or could not be placed (None): see gum_layer."""
+    documents = gum_layer.documents(corpus)
+    counts: Counter[bool | None] = Counter()
+    for slug in gold:
+        page = (site / "articles" / slug / "index.html").read_text(encoding="utf-8")
+        counts.update(gum_layer.links_inside(page, documents[slug]))
+    return counts
+
+
 def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
     with tempfile.TemporaryDirectory(prefix="rassegna-score-") as temp:
         work = Path(temp)
@@ -116,6 +129,7 @@ def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
         if build.returncode:
             sys.exit(f"the build of {corpus.name} failed:\n{build.stderr}")
         found = {slug: links(work / "site", slug) for slug in gold}
+        inside = inside_annotated(corpus, work / "site", gold) if gum_layer.available(corpus) else None
     right = sum((found[slug] & gold[slug]).total() for slug in gold)
     linked = sum(mentions.total() for mentions in found.values())
     annotated = sum(mentions.total() for mentions in gold.values())
@@ -127,6 +141,12 @@ def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
         f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}",
         flush=True,
     )
+    if inside is not None:
+        print(
+            f"  inside a mention GUM's annotators made of the same entity, named or not: "
+            f"{inside[True]} of {linked} links, precision {inside[True] / linked:.3f}"
+            + (f" ({inside[None]} not found in GUM's text)" if inside[None] else "")
+        )
     if misses:
         wrong = sum((found[slug] - gold[slug] for slug in gold), Counter())
         missed = sum((gold[slug] - found[slug] for slug in gold), Counter())
