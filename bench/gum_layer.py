@@ -129,13 +129,14 @@ class BodyText(HTMLParser):
         self.length += len(text)
 
 
-def links_inside(page: str, document: tuple[str, list[Span]]) -> Iterator[bool | None]:
-    """For each mention link of the page: whether it lies inside a GUM mention of its entity
-    (None: its words were not found in GUM's text). The texts are aligned word by word."""
+def links_inside(page: str, document: tuple[str, list[Span]]) -> Iterator[tuple[str, str, bool | None]]:
+    """Each mention link of the page as (entity, text, whether it lies inside a GUM mention of
+    its entity; None: its words were not found in GUM's text). Texts are aligned word by word."""
     body = BodyText()
     body.feed(page)
     text, spans = document
-    ours, theirs = _tokens("".join(body.parts)), _tokens(text)
+    page_text = "".join(body.parts)
+    ours, theirs = _tokens(page_text), _tokens(text)
     matcher = SequenceMatcher(None, [t[0] for t in ours], [t[0] for t in theirs], autojunk=False)
     aligned = {i + k: j + k for i, j, size in matcher.get_matching_blocks() for k in range(size)}
     first = {start: i for i, (_, start, _) in enumerate(ours)}
@@ -143,10 +144,10 @@ def links_inside(page: str, document: tuple[str, list[Span]]) -> Iterator[bool |
     for entity, start, end in body.links:
         a, z = first.get(start), last.get(end)
         if a is None or z is None or any(k not in aligned for k in range(a, z + 1)):
-            yield None
+            yield entity, page_text[start:end], None
             continue
         begin, finish = theirs[aligned[a]][1], theirs[aligned[z]][2]
-        yield any(e == entity and s <= begin and finish <= f for e, s, f in spans)
+        yield entity, page_text[start:end], any(e == entity and s <= begin and finish <= f for e, s, f in spans)
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:

@@ -13,6 +13,11 @@ the links of its body are compared with the original annotations as multisets of
 text): a link is right when the annotation had the same entity on the same text, as many
 times. --misses lists the commonest wrong links and
 missed mentions, the material for improving the rules.
+
+For gum-wikinews a second precision counts the links that lie inside a mention GUM's
+annotators made of the same entity, named or not ('Harry Kane' in 'English captain Harry
+Kane'), which the corpus does not write inline; --misses then also lists the links outside
+any such mention: see gum_layer.py.
 """
 
 from __future__ import annotations
@@ -109,15 +114,18 @@ def links(site: Path, slug: str) -> Mentions:
     return parser.found
 
 
-def inside_annotated(corpus: Path, site: Path, gold: dict[str, Mentions]) -> Counter[bool | None]:
+def inside_annotated(corpus: Path, site: Path, gold: dict[str, Mentions]) -> tuple[Counter[bool | None], Mentions]:
     """How many links lie inside a mention GUM made of their entity (True), outside (False),
-    or could not be placed (None): see gum_layer."""
+    or could not be placed (None), and the (entity, text) of those outside: see gum_layer."""
     documents = gum_layer.documents(corpus)
     counts: Counter[bool | None] = Counter()
+    outside: Mentions = Counter()
     for slug in gold:
         page = (site / "articles" / slug / "index.html").read_text(encoding="utf-8")
-        counts.update(gum_layer.links_inside(page, documents[slug]))
-    return counts
+        for entity, text, inside in gum_layer.links_inside(page, documents[slug]):
+            counts[inside] += 1
+            outside[(entity, text)] += inside is False
+    return counts, +outside
 
 
 def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
@@ -129,7 +137,7 @@ def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
         if build.returncode:
             sys.exit(f"the build of {corpus.name} failed:\n{build.stderr}")
         found = {slug: links(work / "site", slug) for slug in gold}
-        inside = inside_annotated(corpus, work / "site", gold) if gum_layer.available(corpus) else None
+        layer = inside_annotated(corpus, work / "site", gold) if gum_layer.available(corpus) else None
     right = sum((found[slug] & gold[slug]).total() for slug in gold)
     linked = sum(mentions.total() for mentions in found.values())
     annotated = sum(mentions.total() for mentions in gold.values())
@@ -141,11 +149,16 @@ def score(corpus: Path, keep_entities: bool, scope: str, misses: int) -> None:
         f"precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}",
         flush=True,
     )
-    if inside is not None:
+    if layer is not None:
+        inside, outside = layer
         print(
             f"  inside a mention GUM's annotators made of the same entity, named or not: "
             f"{inside[True]} of {linked} links, precision {inside[True] / linked:.3f}"
             + (f" ({inside[None]} not found in GUM's text)" if inside[None] else "")
+        )
+    if layer is not None and misses:
+        print(
+            "  outside:    ", ", ".join(f"{text!r}→{entity} ×{n}" for (entity, text), n in outside.most_common(misses))
         )
     if misses:
         wrong = sum((found[slug] - gold[slug] for slug in gold), Counter())

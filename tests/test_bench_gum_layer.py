@@ -46,4 +46,8 @@ def test_a_role_and_name_is_a_mention_of_the_person(documents: dict[str, tuple[s
         '<a class="mention" data-entity="harry-kane">Harry Kane</a>. <a class="mention" '
         'data-entity="harry-kane">Zzyzx</a></p></div>'
     )
-    assert list(gum_layer.links_inside(page, documents[slug])) == [False, True, None]
+    assert list(gum_layer.links_inside(page, documents[slug])) == [
+        ("english-language", "captain", False),
+        ("harry-kane", "Harry Kane", True),
+        ("harry-kane", "Zzyzx", None),
+    ]
